@@ -1,0 +1,31 @@
+using Isa.Runtime.Memory;
+
+namespace Isa.Runtime.Cpu;
+
+/// <summary>
+/// A guest CPU: its architectural state and an engine that executes it. Every generated ISA
+/// implements this, so loaders, HLE and tools drive any ISA the same way.
+/// </summary>
+public interface ICpu
+{
+    GuestIsa Isa { get; }
+
+    GuestMemory Memory { get; }
+
+    /// <summary>The address of the next instruction to execute. Setting it also clears any pending delayed branch.</summary>
+    ulong Pc { get; set; }
+
+    /// <summary>Reads element <paramref name="index"/> of register file <paramref name="file"/> (an index into <see cref="GuestIsa.Registers"/>).</summary>
+    ulong GetRegister(int file, int index);
+
+    void SetRegister(int file, int index, ulong value);
+
+    /// <summary>Executes until a trap, a fault, or <paramref name="maxInstructions"/> have run.</summary>
+    CpuExit Run(long maxInstructions);
+
+    /// <summary>
+    /// Resumes after a trap that the host has serviced (a syscall or a breakpoint): the guest
+    /// continues with the instruction after the trapping one.
+    /// </summary>
+    void SkipTrappedInstruction();
+}

@@ -1,0 +1,182 @@
+using Isa.Runtime.Cpu;
+
+namespace Isa.Runtime.Loaders.Elf;
+
+/// <summary>
+/// A parsed ELF file: header, program headers, sections and symbols, with slices of the image for
+/// their contents. Only ELF32 is accepted for now (the guests are 32-bit MIPS and RISC-V). Parsing
+/// checks every offset, size and count against the image, so later users can slice without checks,
+/// and malformed input only ever surfaces as an <see cref="ElfFormatException"/>.
+/// </summary>
+public sealed class ElfFile
+{
+    private readonly ElfSection[] _sections;
+    private readonly ElfSymbol[] _symbols;
+
+    /// <summary>Built on the first label lookup; concurrent first lookups may each build one, harmlessly.</summary>
+    private ElfLabelIndex? _labels;
+
+    internal ElfFile(
+        in ElfReader reader,
+        in ElfHeader header,
+        ElfProgramHeader[] programHeaders,
+        ElfSection[] sections,
+        ElfSymbol[] symbols,
+        string? interpreter)
+    {
+        Image = reader.Image;
+        Path = reader.Path;
+        Endianness = reader.Endianness;
+        Type = header.Type;
+        Machine = header.Machine;
+        Flags = header.Flags;
+        Entry = header.Entry;
+        ProgramHeaders = programHeaders;
+        _sections = sections;
+        _symbols = symbols;
+        Interpreter = interpreter;
+    }
+
+    /// <summary>The whole file; every <see cref="ElfSection.Data"/> and <see cref="ElfProgramHeader.Data"/> is a slice of it.</summary>
+    public ReadOnlyMemory<byte> Image { get; }
+
+    /// <summary>The file the image came from, if known; error messages name it.</summary>
+    public string? Path { get; }
+
+    public ElfClass Class => ElfClass.Elf32;
+
+    public Endianness Endianness { get; }
+
+    public ElfType Type { get; }
+
+    /// <summary>e_machine; see <see cref="ElfMachine"/> and <see cref="MachineName"/>.</summary>
+    public ushort Machine { get; }
+
+    /// <summary>e_flags: machine-specific (MIPS ABI and ISA level, RISC-V float ABI and RVC).</summary>
+    public uint Flags { get; }
+
+    public ulong Entry { get; }
+
+    public IReadOnlyList<ElfProgramHeader> ProgramHeaders { get; }
+
+    /// <summary>All section headers in file order, so <see cref="ElfSection.Index"/> indexes this list.</summary>
+    public IReadOnlyList<ElfSection> Sections => _sections;
+
+    /// <summary>
+    /// The entries of .symtab, or of .dynsym when the file is stripped, in table order (entry 0 is the
+    /// null symbol), so relocation symbol indices apply directly.
+    /// </summary>
+    public IReadOnlyList<ElfSymbol> Symbols => _symbols;
+
+    /// <summary>The PT_INTERP path (the dynamic linker) without its NUL, or null for static executables.</summary>
+    public string? Interpreter { get; }
+
+    /// <summary>Sections holding code from the file: SHT_PROGBITS with SHF_EXECINSTR.</summary>
+    public IEnumerable<ElfSection> ExecutableSections => _sections.Where(
+        section => section.Type == ElfSectionType.ProgBits && section.Flags.HasFlag(ElfSectionFlags.ExecInstr));
+
+    /// <summary>Parses an image. <paramref name="path"/> only labels error messages.</summary>
+    /// <exception cref="ElfFormatException">The image is not a well-formed ELF32 file.</exception>
+    public static ElfFile Parse(ReadOnlyMemory<byte> image, string? path = null) => ElfParser.Parse(image, path);
+
+    /// <summary>Reads and parses a file.</summary>
+    /// <exception cref="ElfFormatException">
+    /// The file cannot be read (missing, unreadable, a directory, ...; the I/O error is the inner
+    /// exception) or is not a well-formed ELF32 file.
+    /// </exception>
+    public static ElfFile Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] image;
+        try
+        {
+            image = File.ReadAllBytes(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or NotSupportedException
+            or ArgumentException or System.Security.SecurityException)
+        {
+            throw ElfFormatException.CannotRead(path, error);
+        }
+
+        return Parse(image, path);
+    }
+
+    /// <summary>A readable name for an e_machine value, e.g. "MIPS" for 8.</summary>
+    public static string MachineName(ushort machine) => machine switch
+    {
+        ElfMachine.None => "none",
+        ElfMachine.Sparc => "SPARC",
+        ElfMachine.X86 => "x86",
+        ElfMachine.M68k => "m68k",
+        ElfMachine.Mips => "MIPS",
+        ElfMachine.MipsRs3Le => "MIPS RS3000 LE",
+        ElfMachine.PowerPC => "PowerPC",
+        ElfMachine.PowerPC64 => "PowerPC64",
+        ElfMachine.S390 => "S/390",
+        ElfMachine.Arm => "ARM",
+        ElfMachine.SuperH => "SuperH",
+        ElfMachine.SparcV9 => "SPARC V9",
+        ElfMachine.IA64 => "IA-64",
+        ElfMachine.X86_64 => "x86-64",
+        ElfMachine.AArch64 => "AArch64",
+        ElfMachine.RiscV => "RISC-V",
+        ElfMachine.LoongArch => "LoongArch",
+        _ => $"unknown machine {machine}",
+    };
+
+    /// <summary>The first section named <paramref name="name"/>, or null.</summary>
+    public ElfSection? FindSection(string name) => Array.Find(_sections, section => section.Name == name);
+
+    /// <summary>The symbol named <paramref name="name"/>, preferring one defined in this file over an undefined reference.</summary>
+    public ElfSymbol? FindSymbol(string name)
+    {
+        ElfSymbol? undefined = null;
+        foreach (ElfSymbol symbol in _symbols)
+        {
+            if (symbol.Name != name)
+            {
+                continue;
+            }
+
+            if (symbol.SectionIndex != 0)
+            {
+                return symbol;
+            }
+
+            undefined ??= symbol;
+        }
+
+        return undefined;
+    }
+
+    /// <summary>
+    /// A disassembly label for <paramref name="address"/>: the nearest function or untyped symbol at or
+    /// before it in the allocated section that contains it, with <paramref name="offset"/> the distance
+    /// from that symbol ("main+0x10"). Null if no section or symbol fits.
+    /// </summary>
+    public string? SymbolAt(ulong address, out ulong offset)
+    {
+        ElfSection? section = Array.Find(_sections, candidate =>
+            candidate.Flags.HasFlag(ElfSectionFlags.Alloc) && !candidate.Flags.HasFlag(ElfSectionFlags.Tls) && candidate.Contains(address));
+        if (section is not null)
+        {
+            return SymbolAt(section, address, out offset);
+        }
+
+        offset = 0;
+        return null;
+    }
+
+    /// <summary>
+    /// As <see cref="SymbolAt(ulong, out ulong)"/>, within a given section: needed for relocatable
+    /// files, whose sections all start at address 0.
+    /// </summary>
+    public string? SymbolAt(ElfSection section, ulong address, out ulong offset)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        _labels ??= new ElfLabelIndex(_symbols);
+        ElfSymbol? label = section.Contains(address) ? _labels.NearestAtOrBefore(section.Index, address) : null;
+        offset = label is null ? 0 : address - label.Value;
+        return label?.Name;
+    }
+}

@@ -1,0 +1,317 @@
+using System.Runtime.CompilerServices;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace Isa.Runtime.Memory;
+
+/// <summary>
+/// A guest's 32-bit address space: one 4 GiB window of host address space (plus a guard tail, so
+/// an access that starts at the top of the window never reaches past the reservation), with
+/// guest page permissions. Interpreters check the permission table; JIT code addresses the window
+/// through a segment base and relies on host page protection, which mirrors it.
+/// Values are read and written in host (little-endian) order; guests swap through their byte order.
+/// </summary>
+public sealed unsafe class GuestMemory : IDisposable
+{
+    public const int PageShift = 12;
+    public const uint PageSize = 1u << PageShift;
+    public const uint PageMask = PageSize - 1;
+    private const ulong WindowSize = 1UL << 32;
+    private const ulong GuardSize = 1UL << 16;
+    private const int PageCount = 1 << (32 - PageShift);
+
+    private byte* _window;
+    private byte* _permissions;
+
+    public GuestMemory()
+    {
+        _window = HostVirtualMemory.Reserve(WindowSize + GuardSize);
+        _permissions = (byte*)NativeMemory.AllocZeroed(PageCount);
+    }
+
+    ~GuestMemory() => Release();
+
+    /// <summary>Host address of guest address 0: the segment base of JIT code.</summary>
+    public nint WindowBase => (nint)_window;
+
+    /// <summary>Maps zero-filled pages. The range is rounded out to whole pages.</summary>
+    public void Map(uint address, ulong size, MemoryPermissions permissions)
+    {
+        (uint first, ulong length) = PageRange(address, size);
+        HostVirtualMemory.Commit(_window + first, length, writable: true);
+        SetPermissions(first, length, permissions);
+    }
+
+    /// <summary>Unmaps pages; later accesses fault.</summary>
+    public void Unmap(uint address, ulong size)
+    {
+        (uint first, ulong length) = PageRange(address, size);
+        HostVirtualMemory.Decommit(_window + first, length);
+        new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Clear();
+    }
+
+    /// <summary>Changes the permissions of mapped pages.</summary>
+    public void Protect(uint address, ulong size, MemoryPermissions permissions)
+    {
+        (uint first, ulong length) = PageRange(address, size);
+        for (ulong page = first; page < first + length; page += PageSize)
+        {
+            if (_permissions[page >> PageShift] == 0)
+            {
+                throw new InvalidOperationException($"cannot protect unmapped guest page 0x{page:x8}");
+            }
+        }
+
+        SetPermissions(first, length, permissions);
+    }
+
+    public MemoryPermissions PermissionsAt(uint address) => (MemoryPermissions)(_permissions[address >> PageShift] & 7);
+
+    public bool IsMapped(uint address) => _permissions[address >> PageShift] != 0;
+
+    /// <summary>True if every byte of the range is mapped with all of <paramref name="access"/>.</summary>
+    public bool CanAccess(uint address, ulong size, MemoryPermissions access)
+    {
+        if (size == 0)
+        {
+            return true;
+        }
+
+        ulong last = address + size - 1;
+        if (last >= WindowSize)
+        {
+            return false;
+        }
+
+        for (ulong page = address >> PageShift; page <= last >> PageShift; page++)
+        {
+            if ((_permissions[page] & (byte)access) != (byte)access)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte Read8(uint address)
+    {
+        if ((_permissions[address >> PageShift] & (byte)MemoryPermissions.Read) == 0)
+        {
+            ThrowFault(address, MemoryPermissions.Read);
+        }
+
+        return _window[address];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ushort Read16(uint address) => Fits(address, 2, MemoryPermissions.Read)
+        ? Unsafe.ReadUnaligned<ushort>(_window + address)
+        : (ushort)ReadSlow(address, 2);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Read32(uint address) => Fits(address, 4, MemoryPermissions.Read)
+        ? Unsafe.ReadUnaligned<uint>(_window + address)
+        : (uint)ReadSlow(address, 4);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Read64(uint address) => Fits(address, 8, MemoryPermissions.Read)
+        ? Unsafe.ReadUnaligned<ulong>(_window + address)
+        : ReadSlow(address, 8);
+
+    /// <summary>Reads an instruction word: the page must be executable.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Fetch32(uint address) => Fits(address, 4, MemoryPermissions.Execute)
+        ? Unsafe.ReadUnaligned<uint>(_window + address)
+        : (uint)AccessSlow(address, 4, MemoryPermissions.Execute, 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write8(uint address, byte value)
+    {
+        if ((_permissions[address >> PageShift] & (byte)MemoryPermissions.Write) == 0)
+        {
+            ThrowFault(address, MemoryPermissions.Write);
+        }
+
+        _window[address] = value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write16(uint address, ushort value)
+    {
+        if (Fits(address, 2, MemoryPermissions.Write))
+        {
+            Unsafe.WriteUnaligned(_window + address, value);
+        }
+        else
+        {
+            AccessSlow(address, 2, MemoryPermissions.Write, value);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write32(uint address, uint value)
+    {
+        if (Fits(address, 4, MemoryPermissions.Write))
+        {
+            Unsafe.WriteUnaligned(_window + address, value);
+        }
+        else
+        {
+            AccessSlow(address, 4, MemoryPermissions.Write, value);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write64(uint address, ulong value)
+    {
+        if (Fits(address, 8, MemoryPermissions.Write))
+        {
+            Unsafe.WriteUnaligned(_window + address, value);
+        }
+        else
+        {
+            AccessSlow(address, 8, MemoryPermissions.Write, value);
+        }
+    }
+
+    /// <summary>Copies guest memory out, checking guest read permission.</summary>
+    public void Read(uint address, Span<byte> destination)
+    {
+        RequireAccess(address, (ulong)destination.Length, MemoryPermissions.Read);
+        new ReadOnlySpan<byte>(_window + address, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>Copies into guest memory, checking guest write permission.</summary>
+    public void Write(uint address, ReadOnlySpan<byte> source)
+    {
+        RequireAccess(address, (ulong)source.Length, MemoryPermissions.Write);
+        source.CopyTo(new Span<byte>(_window + address, source.Length));
+    }
+
+    /// <summary>
+    /// Writes into mapped pages whatever their guest permissions (loaders filling read-only text,
+    /// debuggers setting breakpoints).
+    /// </summary>
+    public void Poke(uint address, ReadOnlySpan<byte> source)
+    {
+        RequireAccess(address, (ulong)source.Length, MemoryPermissions.None);
+        if (CanAccess(address, (ulong)source.Length, MemoryPermissions.Write))
+        {
+            source.CopyTo(new Span<byte>(_window + address, source.Length));
+            return;
+        }
+
+        // Host protection mirrors the guest's: lift it page by page for the copy.
+        (uint first, ulong length) = PageRange(address, (ulong)source.Length);
+        HostVirtualMemory.Protect(_window + first, length, readable: true, writable: true);
+        source.CopyTo(new Span<byte>(_window + address, source.Length));
+        for (ulong page = first; page < first + length; page += PageSize)
+        {
+            SetPermissions((uint)page, PageSize, PermissionsAt((uint)page));
+        }
+    }
+
+    /// <summary>Reads mapped pages whatever their guest permissions.</summary>
+    public void Peek(uint address, Span<byte> destination)
+    {
+        RequireAccess(address, (ulong)destination.Length, MemoryPermissions.None);
+        new ReadOnlySpan<byte>(_window + address, destination.Length).CopyTo(destination);
+    }
+
+    public void Dispose()
+    {
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Fits(uint address, uint size, MemoryPermissions access)
+        => (address & PageMask) <= PageSize - size && (_permissions[address >> PageShift] & (byte)access) != 0;
+
+    /// <summary>An access that straddles two pages (or wraps at 4 GiB): byte by byte, little-endian.</summary>
+    private ulong ReadSlow(uint address, int size) => AccessSlow(address, size, MemoryPermissions.Read, 0);
+
+    private ulong AccessSlow(uint address, int size, MemoryPermissions access, ulong value)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            uint a = unchecked(address + (uint)i);
+            if ((_permissions[a >> PageShift] & (byte)access) == 0)
+            {
+                ThrowFault(a, access);
+            }
+        }
+
+        ulong result = 0;
+        for (int i = 0; i < size; i++)
+        {
+            uint a = unchecked(address + (uint)i);
+            if (access == MemoryPermissions.Write)
+            {
+                _window[a] = (byte)(value >> (8 * i));
+            }
+            else
+            {
+                result |= (ulong)_window[a] << (8 * i);
+            }
+        }
+
+        return result;
+    }
+
+    private void RequireAccess(uint address, ulong size, MemoryPermissions access)
+    {
+        if (size == 0)
+        {
+            return;
+        }
+
+        ulong last = address + size - 1;
+        for (ulong page = address >> PageShift; page <= last >> PageShift; page++)
+        {
+            byte p = page < PageCount ? _permissions[page] : (byte)0;
+            if (p == 0 || (p & (byte)access) != (byte)access)
+            {
+                uint at = page == address >> PageShift ? address : (uint)(page << PageShift);
+                ThrowFault(at, access == MemoryPermissions.None ? MemoryPermissions.Read : access);
+            }
+        }
+    }
+
+    private void SetPermissions(uint first, ulong length, MemoryPermissions permissions)
+    {
+        // Bit 3 marks a mapped page even when the guest may not touch it (PROT_NONE).
+        byte value = (byte)((byte)permissions | 8);
+        new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Fill(value);
+        bool readable = (permissions & (MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
+        HostVirtualMemory.Protect(_window + first, length, readable, (permissions & MemoryPermissions.Write) != 0);
+    }
+
+    private static (uint First, ulong Length) PageRange(uint address, ulong size)
+    {
+        ulong first = address & ~(ulong)PageMask;
+        ulong end = (address + size + PageMask) & ~(ulong)PageMask;
+        if (size == 0 || end > WindowSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), $"range 0x{address:x8}+0x{size:x} is empty or leaves the 4 GiB guest window");
+        }
+
+        return ((uint)first, end - first);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowFault(uint address, MemoryPermissions access) => throw new GuestFaultException(address, access);
+
+    private void Release()
+    {
+        if (_window != null)
+        {
+            HostVirtualMemory.Release(_window, WindowSize + GuardSize);
+            NativeMemory.Free(_permissions);
+            _window = null;
+            _permissions = null;
+        }
+    }
+}

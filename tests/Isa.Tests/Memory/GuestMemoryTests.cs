@@ -1,0 +1,58 @@
+using Isa.Runtime.Memory;
+
+namespace Isa.Tests.Memory;
+
+public sealed class GuestMemoryTests
+{
+    [Fact]
+    public void MappedPagesReadBackWhatWasWritten()
+    {
+        using var memory = new GuestMemory();
+        memory.Map(0x1000_0000, 0x2000, MemoryPermissions.ReadWrite);
+        memory.Write32(0x1000_0ffe, 0xdeadbeef); // straddles two pages
+        Assert.Equal(0xdeadbeefu, memory.Read32(0x1000_0ffe));
+        Assert.Equal((byte)0xef, memory.Read8(0x1000_0ffe));
+        Assert.Equal(0u, memory.Read32(0x1000_1ffc));
+    }
+
+    [Fact]
+    public void UnmappedAndProtectedAccessesFaultWithTheAddress()
+    {
+        using var memory = new GuestMemory();
+        memory.Map(0x2000, 0x1000, MemoryPermissions.Read);
+        GuestFaultException read = Assert.Throws<GuestFaultException>(() => memory.Read32(0x5000));
+        Assert.Equal(0x5000u, read.Address);
+        GuestFaultException write = Assert.Throws<GuestFaultException>(() => memory.Write8(0x2004, 1));
+        Assert.Equal(MemoryPermissions.Write, write.Access);
+        GuestFaultException straddle = Assert.Throws<GuestFaultException>(() => memory.Read32(0x2ffe));
+        Assert.Equal(0x3000u, straddle.Address);
+        Assert.Throws<GuestFaultException>(() => memory.Fetch32(0x2000));
+    }
+
+    [Fact]
+    public void AccessesWrapAtTheTopOfTheWindow()
+    {
+        using var memory = new GuestMemory();
+        memory.Map(0xffff_f000, 0x1000, MemoryPermissions.ReadWrite);
+        memory.Map(0, 0x1000, MemoryPermissions.ReadWrite);
+        memory.Write32(0xffff_fffe, 0x11223344);
+        Assert.Equal((byte)0x22, memory.Read8(0));
+        Assert.Equal(0x11223344u, memory.Read32(0xffff_fffe));
+    }
+
+    [Fact]
+    public void UnmapDropsContentsAndProtectKeepsThem()
+    {
+        using var memory = new GuestMemory();
+        memory.Map(0x8000, 0x1000, MemoryPermissions.ReadWrite);
+        memory.Write32(0x8000, 7);
+        memory.Protect(0x8000, 0x1000, MemoryPermissions.Read);
+        Assert.Equal(7u, memory.Read32(0x8000));
+        memory.Poke(0x8000, [9, 0, 0, 0]);
+        Assert.Equal(9u, memory.Read32(0x8000));
+        memory.Unmap(0x8000, 0x1000);
+        Assert.False(memory.IsMapped(0x8000));
+        memory.Map(0x8000, 0x1000, MemoryPermissions.ReadWrite);
+        Assert.Equal(0u, memory.Read32(0x8000));
+    }
+}
