@@ -141,6 +141,7 @@ internal static class IsaEmitter
         return new Dictionary<string, object?>
         {
             ["uses_fpu"] = isa.Instructions.Any(i => i.Flags.Contains("FloatingPoint")),
+            ["nan_convention"] = isa.LegacyMipsNaN ? "LegacyMips" : "Ieee2008",
             ["registers"] = isa.Registers.Select((r, index) => new Dictionary<string, object?>
             {
                 ["file"] = index,

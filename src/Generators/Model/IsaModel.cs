@@ -33,6 +33,9 @@ internal sealed class IsaModel
     /// <summary>Taken branches take effect after one more instruction (the delay slot).</summary>
     public bool DelaySlot { get; set; }
 
+    /// <summary>Legacy MIPS NaNs: a set top fraction bit means signaling (IEEE 2008 otherwise).</summary>
+    public bool LegacyMipsNaN { get; set; }
+
     public List<RegisterModel> Registers { get; } = new();
 
     public List<FieldModel> Fields { get; } = new();

@@ -166,11 +166,14 @@ internal sealed class ModelBuilder
             case "delay_slot" when values.Count == 0:
                 _isa.DelaySlot = true;
                 return;
-            case "description" or "endian" or "elf_machine" or "insn_bits" or "word_bits" or "delay_slot":
+            case "nan" when values.Count == 1 && values[0].Text is "ieee2008" or "legacy_mips":
+                _isa.LegacyMipsNaN = values[0].Text == "legacy_mips";
+                return;
+            case "description" or "endian" or "elf_machine" or "insn_bits" or "word_bits" or "delay_slot" or "nan":
                 Report(Diagnostics.BadSetting, setting.Span, $"invalid value for '{setting.Key}'");
                 return;
             default:
-                Report(Diagnostics.BadSetting, setting.Span, $"unknown setting '{setting.Key}' (expected description, endian, elf_machine, insn_bits, word_bits, delay_slot, or a declaration)");
+                Report(Diagnostics.BadSetting, setting.Span, $"unknown setting '{setting.Key}' (expected description, endian, elf_machine, insn_bits, word_bits, delay_slot, nan, or a declaration)");
                 return;
         }
     }

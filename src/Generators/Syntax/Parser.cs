@@ -323,7 +323,7 @@ internal sealed class Parser
             : throw new ParseError(Current.Span, $"expected the assembly syntax of '{name.Text}' as a string");
         if (!Current.Is("{"))
         {
-            throw new ParseError(Current.Span, $"instruction '{name.Text}' has no semantics: expected '{{' after its syntax");
+            throw new ParseError(Current.Span, $"instruction '{name.Text}' has no semantics: expected '{{' after its syntax", Diagnostics.MissingSemantics);
         }
 
         Block body = ParseBlock();
@@ -684,7 +684,7 @@ internal sealed class Parser
         throw new ParseError(t.Span, $"expected a small whole number, found {t}");
     }
 
-    private void Report(ParseError error) => _diagnostics.Add(Diagnostics.Syntax.At(error.Span, error.Message));
+    private void Report(ParseError error) => _diagnostics.Add(error.Descriptor.At(error.Span, error.Message));
 
     /// <summary>Skips past the current member: to a ';' or a balanced '}' at member depth.</summary>
     private void SkipToNextMember()
@@ -727,9 +727,15 @@ internal sealed class Parser
 
     private sealed class ParseError : Exception
     {
-        public ParseError(SourceSpan span, string message)
-            : base(message) => Span = span;
+        public ParseError(SourceSpan span, string message, Microsoft.CodeAnalysis.DiagnosticDescriptor? descriptor = null)
+            : base(message)
+        {
+            Span = span;
+            Descriptor = descriptor ?? Diagnostics.Syntax;
+        }
 
         public SourceSpan Span { get; }
+
+        public Microsoft.CodeAnalysis.DiagnosticDescriptor Descriptor { get; }
     }
 }

@@ -61,6 +61,7 @@ public static class IeeeFloat
     private const double TwoPowM900 = 1.1830521861667747e-271;
     private const double TwoPowM899 = 2.3661043723335494e-271;
     private const double TwoPow1000 = 1.0715086071862673e+301;
+    private const double TwoPow1023 = 8.98846567431158e+307;
     private const double TwoPow600 = 4.149515568880993e+180;
     private const double TwoPowM300 = 4.909093465297727e-91;
 
@@ -837,7 +838,25 @@ public static class IeeeFloat
             return s; // exact infinity
         }
 
-        return OverflowDouble(s < 0, rm, ref flags);
+        // |a + b| >= MaxValue + ulp/2. Directions that round toward zero give ±MaxValue, and overflow only when
+        // |a + b| >= 2^1024: decide that at half scale (halving is exact, both operands are at least 2^970 here).
+        bool negative = s < 0;
+        if (!OverflowToInfinity(negative, rm))
+        {
+            double ha = a * 0.5;
+            double hb = b * 0.5;
+            double h = ha + hb;
+            double bb = h - ha;
+            double e = (ha - (h - bb)) + (hb - bb);
+            double ah = Math.Abs(h);
+            if (ah < TwoPow1023 || (ah == TwoPow1023 && (h > 0 ? e < 0 : e > 0)))
+            {
+                flags |= FloatFlags.Inexact;
+                return negative ? -double.MaxValue : double.MaxValue;
+            }
+        }
+
+        return OverflowDouble(negative, rm, ref flags);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -1164,7 +1183,11 @@ public static class IeeeFloat
             return s;
         }
 
-        return OverflowSingle(s < 0, rm, ref flags);
+        // Overflow: round the exact binary64 pair (directions toward zero may give ±MaxValue without overflow).
+        double sd = (double)a + b;
+        double bb = sd - a;
+        double t = (a - (sd - bb)) + (b - bb);
+        return RoundPairToSingle(sd, t, rm, ref flags);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -1300,13 +1323,6 @@ public static class IeeeFloat
         }
 
         return RoundPairToSingle(value, 0, rm, ref flags);
-    }
-
-    private static float OverflowSingle(bool negative, RoundingMode rm, ref FloatFlags flags)
-    {
-        flags |= FloatFlags.Overflow | FloatFlags.Inexact;
-        uint mag = OverflowToInfinity(negative, rm) ? 0x7F80_0000u : 0x7F7F_FFFFu;
-        return BitConverter.UInt32BitsToSingle(negative ? mag | 0x8000_0000u : mag);
     }
 
     /// <summary>
