@@ -100,6 +100,11 @@ internal static class IsaEmitter
                 ["name"] = r.CSharpName,
                 ["names"] = Quoted(r.ElementNames),
             }).ToList(),
+            ["name_tables"] = isa.NameTables.Select(t => new Dictionary<string, object?>
+            {
+                ["name"] = t.CSharpName,
+                ["cases"] = t.Entries.Select(e => $"0x{e.Key:X}UL => \"{Escape(e.Value)}\",").ToList(),
+            }).ToList(),
             ["instructions"] = isa.Instructions.Select(i =>
             {
                 var w = new CodeWriter(4);
@@ -116,12 +121,24 @@ internal static class IsaEmitter
                     w.Line($"{f.Type.CSharp} {f.Name} = {Model.Encoder.ExtractExpression(f, "word", isa.InsnBits)};");
                 }
 
+                bool unconditional = false;
                 foreach (AliasModel alias in i.Aliases)
                 {
+                    if (alias.Condition is IrConst { Value: not 0 })
+                    {
+                        // An alias without 'when' always applies: later aliases and the instruction's own syntax never print.
+                        w.Line($"return {FormatSyntax(alias.Syntax, lowering, isa)}; // alias {alias.Name}, {alias.Span}");
+                        unconditional = true;
+                        break;
+                    }
+
                     w.Line($"if ({lowering.Expr(alias.Condition)}) return {FormatSyntax(alias.Syntax, lowering, isa)}; // alias {alias.Name}, {alias.Span}");
                 }
 
-                w.Line($"return {FormatSyntax(i.Syntax, lowering, isa)};");
+                if (!unconditional)
+                {
+                    w.Line($"return {FormatSyntax(i.Syntax, lowering, isa)};");
+                }
                 return new Dictionary<string, object?>
                 {
                     ["name"] = i.CSharpName,
@@ -203,6 +220,7 @@ internal static class IsaEmitter
         {
             ["description"] = Escape(isa.Description.Length > 0 ? isa.Description : isa.Name),
             ["elf_machine"] = isa.ElfMachine,
+            ["linux_abi"] = isa.LinuxAbi is null ? "null" : "\"" + isa.LinuxAbi + "\"",
             ["variants"] = isa.Variants.Select(v => new Dictionary<string, object?>
             {
                 ["member"] = VariantMember(v),
@@ -313,6 +331,11 @@ internal static class IsaEmitter
         if (part.Register is { } reg)
         {
             return $"{reg.CSharpName}Names[(int){e}]";
+        }
+
+        if (part.Names is { } names)
+        {
+            return $"{names.CSharpName}Name((ulong){e})";
         }
 
         return part.Format switch

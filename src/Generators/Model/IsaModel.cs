@@ -33,12 +33,18 @@ internal sealed class IsaModel
     /// <summary>Taken branches take effect after one more instruction (the delay slot).</summary>
     public bool DelaySlot { get; set; }
 
+    /// <summary>The Linux ABI the runtime uses for this ISA's programs (<c>mips_o32</c>), if any.</summary>
+    public string? LinuxAbi { get; set; }
+
     /// <summary>Legacy MIPS NaNs: a set top fraction bit means signaling (IEEE 2008 otherwise).</summary>
     public bool LegacyMipsNaN { get; set; }
 
     public List<RegisterModel> Registers { get; } = new();
 
     public List<FieldModel> Fields { get; } = new();
+
+    /// <summary><c>names</c> tables: operand formats that print values as names.</summary>
+    public List<NameTableModel> NameTables { get; } = new();
 
     public List<InsnModel> Instructions { get; } = new();
 
@@ -84,6 +90,12 @@ internal sealed class RegisterModel
 
     public SourceSpan Span { get; }
 
+    public string CSharpName => Naming.Pascal(Name);
+}
+
+/// <summary>A <c>names</c> table: the text printed for some values of an operand; others print in hex.</summary>
+internal sealed record NameTableModel(string Name, IReadOnlyList<KeyValuePair<ulong, string>> Entries, SourceSpan Span)
+{
     public string CSharpName => Naming.Pascal(Name);
 }
 
@@ -205,7 +217,7 @@ internal sealed record SyntaxTemplate(IReadOnlyList<SyntaxPart> Parts)
     public static readonly SyntaxTemplate Empty = new(new List<SyntaxPart>());
 }
 
-internal sealed record SyntaxPart(string? Text, IrExpr? Value, string Format, RegisterModel? Register);
+internal sealed record SyntaxPart(string? Text, IrExpr? Value, string Format, RegisterModel? Register, NameTableModel? Names = null);
 
 internal sealed record TestModel(
     string Name,

@@ -91,6 +91,9 @@ internal sealed class ModelBuilder
             case FieldDecl field:
                 DeclareField(field);
                 break;
+            case NamesDecl names:
+                DeclareNames(names);
+                break;
             case FormatDecl format:
                 if (_formats.ContainsKey(format.Name))
                 {
@@ -166,14 +169,17 @@ internal sealed class ModelBuilder
             case "delay_slot" when values.Count == 0:
                 _isa.DelaySlot = true;
                 return;
+            case "linux_abi" when values.Count == 1 && values[0].Kind == TokenKind.Identifier:
+                _isa.LinuxAbi = values[0].Text;
+                return;
             case "nan" when values.Count == 1 && values[0].Text is "ieee2008" or "legacy_mips":
                 _isa.LegacyMipsNaN = values[0].Text == "legacy_mips";
                 return;
-            case "description" or "endian" or "elf_machine" or "insn_bits" or "word_bits" or "delay_slot" or "nan":
+            case "description" or "endian" or "elf_machine" or "insn_bits" or "word_bits" or "delay_slot" or "nan" or "linux_abi":
                 Report(Diagnostics.BadSetting, setting.Span, $"invalid value for '{setting.Key}'");
                 return;
             default:
-                Report(Diagnostics.BadSetting, setting.Span, $"unknown setting '{setting.Key}' (expected description, endian, elf_machine, insn_bits, word_bits, delay_slot, nan, or a declaration)");
+                Report(Diagnostics.BadSetting, setting.Span, $"unknown setting '{setting.Key}' (expected description, endian, elf_machine, insn_bits, word_bits, delay_slot, nan, linux_abi, or a declaration)");
                 return;
         }
     }
@@ -234,6 +240,30 @@ internal sealed class ModelBuilder
         }
 
         _isa.Registers.Add(new RegisterModel(decl.Name, decl.Count, type.Value, names, decl.Hardwired.Where(h => h < decl.Count).ToList(), decl.Span));
+    }
+
+    private void DeclareNames(NamesDecl decl)
+    {
+        if (_isa.Registers.Any(r => r.Name == decl.Name) || decl.Name is "x" or "d" or "u" or "addr")
+        {
+            Report(Diagnostics.Duplicate, decl.Span, $"names '{decl.Name}' would hide a register file or operand format of that name");
+            return;
+        }
+
+        var entries = new List<KeyValuePair<ulong, string>>();
+        foreach (NameEntry entry in decl.Entries)
+        {
+            if (entries.Any(e => e.Key == entry.Value))
+            {
+                Report(Diagnostics.Duplicate, entry.Span, $"names '{decl.Name}' already has a name for {entry.Value}");
+                continue;
+            }
+
+            entries.Add(new KeyValuePair<ulong, string>(entry.Value, entry.Name));
+        }
+
+        _isa.NameTables.RemoveAll(t => t.Name == decl.Name);   // a derived ISA's table replaces its base's
+        _isa.NameTables.Add(new NameTableModel(decl.Name, entries, decl.Span));
     }
 
     private void DeclareField(FieldDecl decl)
@@ -516,12 +546,14 @@ internal sealed class ModelBuilder
             {
                 IrExpr value = _binder.BindOperandExpression(insn, expr, null);
                 RegisterModel? register = null;
+                NameTableModel? names = null;
                 if (format.Length > 0 && format is not ("x" or "d" or "u" or "addr"))
                 {
                     register = _isa.Registers.FirstOrDefault(r => r.Name == format);
-                    if (register is null)
+                    names = register is null ? _isa.NameTables.FirstOrDefault(t => t.Name == format) : null;
+                    if (register is null && names is null)
                     {
-                        Report(Diagnostics.BadSyntaxTemplate, span, $"unknown operand format '{format}' (expected x, d, u, addr or a register file)");
+                        Report(Diagnostics.BadSyntaxTemplate, span, $"unknown operand format '{format}' (expected x, d, u, addr, a register file or a names table)");
                     }
                 }
                 else if (format.Length == 0 && value is IrField { Field.RegisterFile: { } file })
@@ -539,7 +571,7 @@ internal sealed class ModelBuilder
                     Report(Diagnostics.BadSyntaxTemplate, span, $"placeholder '{{{content}}}' of '{insn.Name}' is not an integer");
                 }
 
-                parts.Add(new SyntaxPart(null, value, format, register));
+                parts.Add(new SyntaxPart(null, value, format, register, names));
             }
 
             pos = close + 1;

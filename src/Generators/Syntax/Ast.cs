@@ -23,6 +23,11 @@ internal sealed record FieldPart(int High, int Low, string? Literal)
     public int Width => Literal?.Length ?? High - Low + 1;
 }
 
+/// <summary><c>names csr_names { 0xc00 = cycle, ... }</c>: how the disassembler prints an operand's values.</summary>
+internal sealed record NamesDecl(string Name, List<NameEntry> Entries, SourceSpan Span) : Member(Span);
+
+internal sealed record NameEntry(ulong Value, string Name, SourceSpan Span);
+
 internal sealed record FormatDecl(string Name, List<PatternItem> Pattern, SourceSpan Span) : Member(Span);
 
 internal sealed record InsnDecl(

@@ -120,6 +120,7 @@ internal sealed class Parser
             case "register" when Current.Kind == TokenKind.Identifier: return ParseRegister();
             case "field" when Current.Kind == TokenKind.Identifier: return ParseField();
             case "format" when Current.Kind == TokenKind.Identifier: return ParseFormat();
+            case "names" when Current.Kind == TokenKind.Identifier: return ParseNames();
             case "insn" when Current.Kind == TokenKind.Identifier: return ParseInsn(start, isOverride);
             case "alias" when Current.Kind == TokenKind.Identifier: return ParseAlias();
             case "func" when Current.Kind == TokenKind.Identifier: return ParseFunc(start, isOverride);
@@ -255,6 +256,38 @@ internal sealed class Parser
         string? file = Accept(":") ? ExpectIdentifier().Text : null;
         Token end = Expect(";");
         return new FieldDecl(name, parts, signed, file, start.Span.To(end.Span));
+    }
+
+    /// <summary><c>names NAME { value = name, ... }</c>: a trailing comma is allowed, names may be strings.</summary>
+    private NamesDecl ParseNames()
+    {
+        Token start = Expect("names");
+        string name = ExpectIdentifier().Text;
+        Expect("{");
+        var entries = new List<NameEntry>();
+        while (!Current.Is("}"))
+        {
+            Token number = Current;
+            if (number.Kind != TokenKind.Number || !Numbers.TryParse(number.Text, out ulong value))
+            {
+                throw new ParseError(number.Span, $"expected a number in names '{name}', found {number}");
+            }
+
+            _pos++;
+            Expect("=");
+            Token text = Current.Kind is TokenKind.Identifier or TokenKind.String
+                ? Advance()
+                : throw new ParseError(Current.Span, $"expected the name printed for {number.Text}");
+            entries.Add(new NameEntry(value, text.Text, number.Span.To(text.Span)));
+            if (!Accept(","))
+            {
+                break;
+            }
+        }
+
+        Token end = Expect("}");
+        Accept(";");
+        return new NamesDecl(name, entries, start.Span.To(end.Span));
     }
 
     private FormatDecl ParseFormat()

@@ -21,6 +21,9 @@ public abstract class GuestIsa
     /// <summary>ELF <c>e_machine</c> of programs for this ISA (8 for MIPS, 243 for RISC-V).</summary>
     public abstract ushort ElfMachine { get; }
 
+    /// <summary>The Linux ABI its programs use (<c>mips_o32</c>), as the spec names it; null if none.</summary>
+    public abstract string? LinuxAbi { get; }
+
     /// <summary>Size of an instruction word in bytes.</summary>
     public abstract int InstructionBytes { get; }
 

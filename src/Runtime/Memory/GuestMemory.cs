@@ -220,6 +220,34 @@ public sealed unsafe class GuestMemory : IDisposable
         new ReadOnlySpan<byte>(_window + address, destination.Length).CopyTo(destination);
     }
 
+    /// <summary>
+    /// The host address of a guest range after checking the guest may access all of it, for
+    /// syscalls that let the host kernel read or write guest buffers in place.
+    /// </summary>
+    public nint HostAddress(uint address, ulong size, MemoryPermissions access)
+    {
+        RequireAccess(address, size, access);
+        return (nint)(_window + address);
+    }
+
+    /// <summary>Reads a NUL-terminated byte string of at most <paramref name="maxLength"/> bytes (without the NUL).</summary>
+    public byte[] ReadCString(uint address, int maxLength = 4096)
+    {
+        var bytes = new List<byte>();
+        for (uint a = address; bytes.Count < maxLength; a++)
+        {
+            byte b = Read8(a);
+            if (b == 0)
+            {
+                return bytes.ToArray();
+            }
+
+            bytes.Add(b);
+        }
+
+        throw new GuestFaultException(address, MemoryPermissions.Read);
+    }
+
     public void Dispose()
     {
         Release();

@@ -31,6 +31,7 @@ public sealed class ElfFile
         Machine = header.Machine;
         Flags = header.Flags;
         Entry = header.Entry;
+        ProgramHeaderOffset = header.ProgramHeaderOffset;
         ProgramHeaders = programHeaders;
         _sections = sections;
         _symbols = symbols;
@@ -56,6 +57,9 @@ public sealed class ElfFile
     public uint Flags { get; }
 
     public ulong Entry { get; }
+
+    /// <summary>e_phoff: where the program headers are in the file (loaders tell the guest where they land, AT_PHDR).</summary>
+    public ulong ProgramHeaderOffset { get; }
 
     public IReadOnlyList<ElfProgramHeader> ProgramHeaders { get; }
 

@@ -1,0 +1,178 @@
+using System.Buffers.Binary;
+using System.Text;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Loaders.Elf;
+using Isa.Runtime.Memory;
+
+namespace Isa.Runtime.Linux;
+
+/// <summary>
+/// Loads a Linux ELF program as the kernel's binfmt_elf does: maps its segments, loads the
+/// dynamic linker it names (from the sysroot), and builds the initial stack with argv, envp and
+/// the auxiliary vector.
+/// </summary>
+public static class ElfProgramLoader
+{
+    /// <summary>Where a position-independent executable is placed (the o32 kernel's ELF_ET_DYN_BASE).</summary>
+    public const uint DynamicExecutableBase = 0x5555_0000;
+
+    private const int AtNull = 0, AtPhdr = 3, AtPhent = 4, AtPhnum = 5, AtPagesz = 6, AtBase = 7, AtFlags = 8, AtEntry = 9;
+    private const int AtUid = 11, AtEuid = 12, AtGid = 13, AtEgid = 14, AtHwcap = 16, AtClktck = 17, AtSecure = 23, AtRandom = 25, AtExecfn = 31;
+
+    /// <summary>Loads <paramref name="program"/> into <paramref name="process"/> and points <paramref name="cpu"/> at its first instruction.</summary>
+    public static void Load(GuestProcess process, ICpu cpu, ElfFile program, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        RequireMatchingIsa(process.Isa, program);
+        uint loadBias = program.Type == ElfType.SharedObject ? DynamicExecutableBase : 0;
+        (uint end, uint phdrAddress) = MapSegments(process.Memory, program, loadBias);
+        process.BrkStart = process.Brk = (end + GuestMemory.PageMask) & ~GuestMemory.PageMask;
+
+        uint entry = (uint)program.Entry + loadBias;
+        uint interpreterBase = 0;
+        if (program.Interpreter is { } interpreterPath)
+        {
+            ElfFile interpreter = ElfFile.Load(ResolveGuestPath(process.Sysroot, interpreterPath));
+            RequireMatchingIsa(process.Isa, interpreter);
+            ulong span = interpreter.ProgramHeaders.Where(p => p.Type == ElfSegmentType.Load).Max(p => p.VirtualAddress + p.MemorySize);
+            interpreterBase = process.FindFree(span) ?? throw new ElfFormatException(interpreterPath, "no room for the program interpreter");
+            MapSegments(process.Memory, interpreter, interpreterBase);
+            entry = (uint)interpreter.Entry + interpreterBase;
+        }
+
+        process.Memory.Map(GuestProcess.StackTop - GuestProcess.StackSize, GuestProcess.StackSize, MemoryPermissions.ReadWrite);
+        var auxv = new List<(int, uint)>
+        {
+            (AtPhdr, phdrAddress),
+            (AtPhent, 32),
+            (AtPhnum, (uint)program.ProgramHeaders.Count),
+            (AtPagesz, GuestMemory.PageSize),
+            (AtBase, interpreterBase),
+            (AtFlags, 0),
+            (AtEntry, (uint)program.Entry + loadBias),
+            (AtUid, 0), (AtEuid, 0), (AtGid, 0), (AtEgid, 0),
+            (AtHwcap, 0),
+            (AtClktck, 100),
+            (AtSecure, 0),
+        };
+        uint sp = BuildStack(process, argv, envp, auxv);
+        process.Abi.SetInitialRegisters(cpu, sp, entry);
+    }
+
+    /// <summary>A guest absolute path inside the sysroot, or as is on the host when there is none.</summary>
+    public static string ResolveGuestPath(string? sysroot, string guestPath)
+        => sysroot is null || !guestPath.StartsWith('/') ? guestPath : Path.Join(sysroot, guestPath);
+
+    private static void RequireMatchingIsa(GuestIsa isa, ElfFile file)
+    {
+        if (file.Machine != isa.ElfMachine || file.Endianness != isa.Endianness)
+        {
+            throw new ElfFormatException(file.Path, $"is a {ElfFile.MachineName(file.Machine)} {file.Endianness.ToString().ToLowerInvariant()}-endian program, not {isa.Name}");
+        }
+
+        if (file.Type is not (ElfType.Executable or ElfType.SharedObject))
+        {
+            throw new ElfFormatException(file.Path, $"is not an executable (type {file.Type})");
+        }
+    }
+
+    /// <summary>Maps the PT_LOAD segments at <paramref name="bias"/>; returns the end of the image and where the program headers landed.</summary>
+    private static (uint End, uint PhdrAddress) MapSegments(GuestMemory memory, ElfFile file, uint bias)
+    {
+        uint end = 0, phdrAddress = 0;
+        var permissions = new Dictionary<uint, MemoryPermissions>();
+        foreach (ElfProgramHeader segment in file.ProgramHeaders.Where(p => p.Type == ElfSegmentType.Load && p.MemorySize > 0))
+        {
+            uint start = (uint)segment.VirtualAddress + bias;
+            ulong last = (ulong)start + segment.MemorySize;
+            if (last > GuestProcess.StackTop - GuestProcess.StackSize)
+            {
+                throw new ElfFormatException(file.Path, $"segment {segment.Index} at 0x{start:x8} overlaps the stack");
+            }
+
+            MemoryPermissions perms = (segment.Flags.HasFlag(ElfSegmentFlags.Read) ? MemoryPermissions.Read : 0)
+                | (segment.Flags.HasFlag(ElfSegmentFlags.Write) ? MemoryPermissions.Write : 0)
+                | (segment.Flags.HasFlag(ElfSegmentFlags.Execute) ? MemoryPermissions.Execute : 0);
+            for (ulong page = start & ~GuestMemory.PageMask; page < last; page += GuestMemory.PageSize)
+            {
+                if (!memory.IsMapped((uint)page))
+                {
+                    memory.Map((uint)page, GuestMemory.PageSize, MemoryPermissions.ReadWrite);
+                }
+
+                permissions[(uint)page] = permissions.GetValueOrDefault((uint)page) | perms;
+            }
+
+            memory.Poke(start, segment.Data.Span);
+            if (segment.Offset <= file.ProgramHeaderOffset && file.ProgramHeaderOffset < segment.Offset + segment.FileSize)
+            {
+                phdrAddress = start + (uint)(file.ProgramHeaderOffset - segment.Offset);
+            }
+
+            end = Math.Max(end, (uint)last);
+        }
+
+        foreach ((uint page, MemoryPermissions perms) in permissions)
+        {
+            memory.Protect(page, GuestMemory.PageSize, perms);
+        }
+
+        return (end, phdrAddress);
+    }
+
+    /// <summary>Lays out argc, argv, envp and auxv (and the strings they point to) below the stack top.</summary>
+    private static uint BuildStack(GuestProcess process, IReadOnlyList<string> argv, IReadOnlyList<string> envp, List<(int Type, uint Value)> auxv)
+    {
+        bool big = process.Isa.Endianness == Endianness.Big;
+        uint top = GuestProcess.StackTop;
+        var strings = new List<byte>();
+        uint StringAt(string s)
+        {
+            strings.AddRange(Encoding.UTF8.GetBytes(s));
+            strings.Add(0);
+            return (uint)strings.Count;
+        }
+
+        var argvEnds = argv.Select(StringAt).ToList();
+        var envpEnds = envp.Select(StringAt).ToList();
+        uint execfnEnd = StringAt(process.ExecutablePath);
+        int randomOffset = strings.Count;
+        var random = new byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+        strings.AddRange(random);
+
+        uint stringsBase = (uint)((top - strings.Count - 16) & ~15u);
+        uint Address(uint end, string s) => stringsBase + end - (uint)Encoding.UTF8.GetByteCount(s) - 1;
+        auxv.Add((AtRandom, stringsBase + (uint)randomOffset));
+        auxv.Add((AtExecfn, Address(execfnEnd, process.ExecutablePath)));
+        auxv.Add((AtNull, 0));
+
+        var words = new List<uint> { (uint)argv.Count };
+        words.AddRange(argv.Select((a, i) => Address(argvEnds[i], a)));
+        words.Add(0);
+        words.AddRange(envp.Select((e, i) => Address(envpEnds[i], e)));
+        words.Add(0);
+        foreach ((int type, uint value) in auxv)
+        {
+            words.Add((uint)type);
+            words.Add(value);
+        }
+
+        uint sp = (uint)((stringsBase - (words.Count * 4)) & ~15u);
+        var block = new byte[words.Count * 4];
+        for (int i = 0; i < words.Count; i++)
+        {
+            if (big)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(block.AsSpan(i * 4), words[i]);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(block.AsSpan(i * 4), words[i]);
+            }
+        }
+
+        process.Memory.Poke(sp, block);
+        process.Memory.Poke(stringsBase, strings.ToArray());
+        return sp;
+    }
+}

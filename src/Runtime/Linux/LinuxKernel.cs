@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
+
+namespace Isa.Runtime.Linux;
+
+/// <summary>
+/// High-level emulation of the Linux kernel for one guest process: runs the CPU, services its
+/// syscalls in C# (mostly by passing them to the host kernel with translated arguments, as
+/// qemu-user does), and turns unhandled traps into the signal that would end the process.
+/// </summary>
+public sealed partial class LinuxKernel
+{
+    private const long Slice = 1 << 20;
+    private readonly GuestProcess _process;
+    private readonly ICpu _cpu;
+    private readonly LinuxAbi _abi;
+    private readonly GuestMemory _memory;
+    private readonly TextWriter? _strace;
+
+    public LinuxKernel(GuestProcess process, ICpu cpu, TextWriter? strace = null)
+    {
+        _process = process;
+        _cpu = cpu;
+        _abi = process.Abi;
+        _memory = process.Memory;
+        _strace = strace;
+    }
+
+    /// <summary>Guest instructions executed so far (in whole slices, plus the last partial one).</summary>
+    public long InstructionsExecuted { get; private set; }
+
+    /// <summary>Runs the guest until it exits, is killed by a signal, or <paramref name="timeout"/> passes.</summary>
+    public GuestOutcome Run(TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            CpuExit exit = _cpu.Run(Slice);
+            switch (exit.Kind)
+            {
+                case TrapKind.BudgetExhausted:
+                    InstructionsExecuted += Slice;
+                    if (timeout is { } limit && clock.Elapsed > limit)
+                    {
+                        return GuestOutcome.TimedOut(exit.Pc, limit);
+                    }
+
+                    continue;
+                case TrapKind.Syscall:
+                    Syscall();
+                    if (_process.ExitStatus is { } status)
+                    {
+                        return GuestOutcome.Exited(status);
+                    }
+
+                    _cpu.SkipTrappedInstruction();
+                    continue;
+                default:
+                    return GuestOutcome.Signaled(Signals.For(exit), exit, RegisterDump());
+            }
+        }
+    }
+
+    private void Syscall()
+    {
+        (LinuxSyscall call, long number) = _abi.Identify(_cpu);
+        long result;
+        try
+        {
+            result = Dispatch(call);
+        }
+        catch (GuestFaultException)
+        {
+            result = -(long)Errno.EFAULT;
+        }
+
+        if (_strace is not null)
+        {
+            string name = call == LinuxSyscall.Unknown ? $"syscall_{number}" : call.ToString().TrimStart('@');
+            string args = string.Join(", ", Enumerable.Range(0, 4).Select(i => "0x" + _abi.Argument(_cpu, i).ToString("x")));
+            string outcome = result < 0 && result > -4096 ? $"-1 {(Errno)(-result)}" : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _strace.WriteLine($"{name}({args}) = {outcome}");
+        }
+
+        if (_process.ExitStatus is null)
+        {
+            _abi.SetResult(_cpu, result);
+        }
+    }
+
+    private uint Arg(int index) => _abi.Argument(_cpu, index);
+
+    private int SignedArg(int index) => (int)_abi.Argument(_cpu, index);
+
+    private string RegisterDump()
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int file = 0; file < _cpu.Isa.Registers.Count; file++)
+        {
+            RegisterFileInfo info = _cpu.Isa.Registers[file];
+            if (info.Bits > 64 || info.Count > 32 || info.Name.StartsWith('f'))
+            {
+                continue;
+            }
+
+            for (int i = 0; i < info.Count; i++)
+            {
+                sb.Append($"{info.ElementNames[i],5}={_cpu.GetRegister(file, i):x8}").Append((i % 8) == 7 || i == info.Count - 1 ? "\n" : " ");
+            }
+        }
+
+        return sb.ToString().TrimEnd();
+    }
+}
