@@ -14,7 +14,6 @@ namespace Isa.Tests.Loaders;
 public sealed class ElfFuzzTests(ITestOutputHelper output)
 {
     private const int Cases = 20_000;
-    private static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(3);
 
     private static readonly uint[] InterestingValues =
     [
@@ -58,7 +57,6 @@ public sealed class ElfFuzzTests(ITestOutputHelper output)
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(20)));
         Assert.InRange(parsed, Cases / 20, Cases - (Cases / 20)); // both outcomes are well exercised
         Assert.True(messages.Count > 100, $"only {messages.Count} distinct errors: the mutations are too narrow");
-        Assert.True(clock.Elapsed < TimeLimit, $"fuzzing took {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     private static Seed DynamicSeed()
