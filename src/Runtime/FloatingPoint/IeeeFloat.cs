@@ -752,6 +752,7 @@ public static class IeeeFloat
     /// When <paramref name="tieCheck"/> is set, <paramref name="e"/> is the exact error, used to find ties for
     /// <see cref="RoundingMode.NearestMaxMagnitude"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static double Directed(double r, double e, RoundingMode rm, bool tieCheck, ref FloatFlags flags)
     {
         switch (rm)
@@ -1099,6 +1100,7 @@ public static class IeeeFloat
     // ------------------------------------------------------------------------------------------------------------
 
     /// <summary>binary32 counterpart of <see cref="Directed(double, double, RoundingMode, bool, ref FloatFlags)"/>; <paramref name="e"/> is a binary64 error.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static float Directed(float r, double e, RoundingMode rm, bool tieCheck, ref FloatFlags flags)
     {
         switch (rm)
