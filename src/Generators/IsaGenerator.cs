@@ -23,14 +23,15 @@ public sealed class IsaGenerator : IIncrementalGenerator
     {
         IncrementalValuesProvider<SpecText> specs = context.AdditionalTextsProvider
             .Where(file => file.Path.EndsWith(".isa", System.StringComparison.OrdinalIgnoreCase))
-            .Select((file, cancel) => new SpecText(file.Path, file.GetText(cancel)?.ToString() ?? ""));
+            .Select((file, cancel) => new SpecText(file.Path, file.GetText(cancel)?.ToString() ?? ""))
+            .WithTrackingName(TrackingNames.SpecText);
 
         // A cheap outline of each file (which ISAs it declares, and their bases) decides which
         // texts each ISA needs; the ISA's own node then compares equal unless one of them changed.
-        IncrementalValueProvider<ImmutableArray<SpecText>> allSpecs = specs.Collect();
-        IncrementalValuesProvider<IsaSources> isaSources = allSpecs.SelectMany((all, _) => IsaSources.Plan(all));
+        IncrementalValueProvider<ImmutableArray<SpecText>> allSpecs = specs.Collect().WithTrackingName(TrackingNames.AllSpecs);
+        IncrementalValuesProvider<IsaSources> isaSources = allSpecs.SelectMany((all, _) => IsaSources.Plan(all)).WithTrackingName(TrackingNames.IsaSources);
 
-        IncrementalValuesProvider<GeneratedIsa> generated = isaSources.Select((sources, cancel) => Generate(sources));
+        IncrementalValuesProvider<GeneratedIsa> generated = isaSources.Select((sources, cancel) => Generate(sources)).WithTrackingName(TrackingNames.GeneratedIsa);
         context.RegisterSourceOutput(generated, (output, isa) =>
         {
             foreach (SpecDiagnostic d in isa.Diagnostics)
@@ -47,7 +48,8 @@ public sealed class IsaGenerator : IIncrementalGenerator
         IncrementalValueProvider<EquatableArray<string>> catalog = generated
             .SelectMany((isa, _) => isa.Variants)
             .Collect()
-            .Select((variants, _) => new EquatableArray<string>(variants.OrderBy(v => v, System.StringComparer.Ordinal).ToImmutableArray()));
+            .Select((variants, _) => new EquatableArray<string>(variants.OrderBy(v => v, System.StringComparer.Ordinal).ToImmutableArray()))
+            .WithTrackingName(TrackingNames.Catalog);
         context.RegisterSourceOutput(catalog, (output, variants) =>
         {
             if (variants.Length > 0)
@@ -99,6 +101,16 @@ public sealed class IsaGenerator : IIncrementalGenerator
     }
 }
 
+/// <summary>Names of the pipeline steps, for tests that check what an edit re-ran.</summary>
+internal static class TrackingNames
+{
+    public const string SpecText = nameof(SpecText);
+    public const string AllSpecs = nameof(AllSpecs);
+    public const string IsaSources = nameof(IsaSources);
+    public const string GeneratedIsa = nameof(GeneratedIsa);
+    public const string Catalog = nameof(Catalog);
+}
+
 internal sealed record SpecText(string Path, string Text);
 
 internal sealed record GeneratedFile(string HintName, string Source);
@@ -114,6 +126,7 @@ internal sealed record IsaSources(string Name, EquatableArray<SpecText> Chain, E
     public static IEnumerable<IsaSources> Plan(ImmutableArray<SpecText> specs)
     {
         var declared = new Dictionary<string, (SpecText Spec, string? Base, SourceSpan Span)>();
+        var stems = new Dictionary<string, string>(System.StringComparer.OrdinalIgnoreCase);
         var results = new List<IsaSources>();
         foreach (SpecText spec in specs.OrderBy(s => s.Path, System.StringComparer.Ordinal))
         {
@@ -126,6 +139,24 @@ internal sealed record IsaSources(string Name, EquatableArray<SpecText> Chain, E
                     continue;
                 }
 
+                // Generated type, namespace and file names come from the C# form of the name, and
+                // the compiler compares file names ignoring case: fooBar, foo_bar and FOOBAR collide.
+                string stem = Naming.Pascal(name);
+                if (!Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(stem))
+                {
+                    results.Add(new IsaSources(name, EquatableArray<SpecText>.Empty, EquatableArray<string>.Empty,
+                        new[] { Diagnostics.BadSetting.At(span, $"isa '{name}' must be named with letters, digits and '_' (its C# name would be '{stem}')") }.ToEquatable()));
+                    continue;
+                }
+
+                if (stems.TryGetValue(stem, out string? twin))
+                {
+                    results.Add(new IsaSources(name, EquatableArray<SpecText>.Empty, EquatableArray<string>.Empty,
+                        new[] { Diagnostics.Duplicate.At(span, $"isa '{name}' would generate the same C# names ({stem}) as isa '{twin}'; rename one") }.ToEquatable()));
+                    continue;
+                }
+
+                stems[stem] = name;
                 declared[name] = (spec, baseName, span);
             }
         }

@@ -223,6 +223,7 @@ internal sealed class CSharpLowering
             case "jump" when _isa.DelaySlot: return $"s.NextPc = {Arg(0)}";
             case "jump": return $"s.NextPc = (s.Pc = {Arg(0)}) + {InsnBytes}";
             case "nullify_delay_slot": return $"s.NextPc = (s.Pc = s.NextPc) + {InsnBytes}";
+            case "big_endian": return "(TOrder.Endianness == Endianness.Big)";
             case "clz": return $"GuestBits.LeadingZeros({Unsigned(a[0])}, {t.Bits})";
             case "ctz": return $"GuestBits.TrailingZeros({Unsigned(a[0])}, {t.Bits})";
             case "popcount": return $"({t.CSharp})System.Numerics.BitOperations.PopCount({Unsigned(a[0])})";

@@ -120,7 +120,7 @@ internal sealed class ModelBuilder
                     int removed = _isa.Instructions.RemoveAll(i => i.Name == name.Text);
                     if (removed == 0)
                     {
-                        Report(Diagnostics.UnknownName, name.Span, $"cannot remove '{name.Text}': no such instruction");
+                        Report(Diagnostics.BadExtension, name.Span, $"cannot remove '{name.Text}': no such instruction");
                     }
 
                     _aliases.RemoveAll(a => a.InsnName == name.Text);
@@ -170,7 +170,7 @@ internal sealed class ModelBuilder
                 _isa.DelaySlot = true;
                 return;
             case "linux_abi" when values.Count == 1 && values[0].Kind == TokenKind.Identifier:
-                _isa.LinuxAbi = values[0].Text;
+                _isa.LinuxAbi = values[0].Text == "none" ? null : values[0].Text;   // none: a derived ISA drops its base's
                 return;
             case "nan" when values.Count == 1 && values[0].Text is "ieee2008" or "legacy_mips":
                 _isa.LegacyMipsNaN = values[0].Text == "legacy_mips";
@@ -526,7 +526,8 @@ internal sealed class ModelBuilder
             }
 
             int close = syntax.IndexOf('}', open);
-            if (close < 0)
+            int reopen = syntax.IndexOf('{', open + 1);
+            if (close < 0 || (reopen >= 0 && reopen < close))
             {
                 Report(Diagnostics.BadSyntaxTemplate, span, $"unclosed '{{' in the syntax of '{insn.Name}'");
                 break;
@@ -541,7 +542,10 @@ internal sealed class ModelBuilder
                 content = content.Substring(0, colon);
             }
 
-            Expr? expr = Parser.ParseExpression(span.Path, content, span, _diagnostics);
+            // The string is one line and has no escapes: the placeholder is at a fixed offset from its quote.
+            int offset = 1 + open + 1;
+            var origin = new SourceSpan(span.Path, span.Start + offset, content.Length, span.Line, span.Column + offset, span.Line, span.Column + offset + content.Length);
+            Expr? expr = Parser.ParseExpression(span.Path, content, span, origin, _diagnostics);
             if (expr is not null)
             {
                 IrExpr value = _binder.BindOperandExpression(insn, expr, null);

@@ -24,8 +24,23 @@ internal static class Naming
         return sb.ToString();
     }
 
-    /// <summary>A mnemonic as a C# identifier: <c>c.eq.s</c> → <c>c_eq_s</c>.</summary>
-    public static string Identifier(string name) => name.Replace('.', '_').Replace('-', '_');
+    /// <summary>A mnemonic as a C# identifier: <c>c.eq.s</c> → <c>c_eq_s</c>, a C# keyword gets a trailing '_' (<c>break</c> → <c>break_</c>).</summary>
+    public static string Identifier(string name)
+    {
+        string id = name.Replace('.', '_').Replace('-', '_');
+        return System.Array.IndexOf(CSharpKeywords, id) >= 0 ? id + "_" : id;
+    }
+
+    private static readonly string[] CSharpKeywords =
+    {
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const",
+        "continue", "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern",
+        "false", "finally", "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface",
+        "internal", "is", "lock", "long", "namespace", "new", "null", "object", "operator", "out", "override",
+        "params", "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed", "short",
+        "sizeof", "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try", "typeof",
+        "uint", "ulong", "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while",
+    };
 }
 
 internal static class Bits

@@ -215,6 +215,9 @@ internal sealed class Binder
                 Report(FindField(name.Name) is null ? Diagnostics.UnknownName : Diagnostics.TypeMismatch, name.Span,
                     FindField(name.Name) is null ? $"unknown name '{name.Name}'" : $"field '{name.Name}' cannot be assigned");
                 return null;
+            case IndexExpr { Target: NameExpr array } when IsUnknown(array.Name):
+                Report(Diagnostics.UnknownName, array.Span, $"unknown register '{array.Name}'");
+                return null;
             default:
                 Report(Diagnostics.TypeMismatch, assign.Target.Span, "only locals and registers can be assigned");
                 return null;
@@ -262,6 +265,9 @@ internal sealed class Binder
                 return BindName(n);
             case IndexExpr { Target: NameExpr array } index when FindRegister(array.Name) is { IsArray: true } reg:
                 return new IrRegRead(reg, BindIndex(reg, index.Index));
+            case IndexExpr { Target: NameExpr array } when IsUnknown(array.Name):
+                Report(Diagnostics.UnknownName, array.Span, $"unknown register '{array.Name}'");
+                return Error();
             case IndexExpr index:
                 Report(Diagnostics.TypeMismatch, index.Span, "only register arrays can be indexed; use x[hi:lo] for bits");
                 return Error();
@@ -493,10 +499,22 @@ internal sealed class Binder
                     Report(Diagnostics.TypeMismatch, argument.Span, $"'{builtin.Name}' needs an f32 or f64 here, not {arg.Type}");
                 }
 
-                f = arg.Type;
+                if (arg is not IrFloatConst)
+                {
+                    f = arg.Type; // a literal (fdiv(1.0, x, rm)) takes the type of the other operands
+                }
             }
 
             args.Add(arg);
+        }
+
+        for (int i = 0; i < args.Count; i++)
+        {
+            if (builtin.Parameters[i] == "F" && args[i] is IrFloatConst literal)
+            {
+                f ??= literal.Type;
+                args[i] = new IrFloatConst(literal.Value, f.Value);
+            }
         }
 
         IrType result = builtin.Result switch
@@ -819,6 +837,9 @@ internal sealed class Binder
     private RegisterModel? FindRegister(string name) => _isa.Registers.FirstOrDefault(r => r.Name == name);
 
     private FieldModel? FindField(string name) => _isa.Fields.FirstOrDefault(f => f.Name == name);
+
+    /// <summary>Not a local, register, field or the PC: <c>fpr[rd]</c> with no <c>fpr</c> is an unknown register.</summary>
+    private bool IsUnknown(string name) => Lookup(name) is null && FindRegister(name) is null && FindField(name) is null && name is not ("pc" or "true" or "false");
 
     private static IrExpr Error(IrType? type = null) => new IrConst(0, type ?? IrType.Error);
 

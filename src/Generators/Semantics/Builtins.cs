@@ -43,6 +43,7 @@ internal sealed class Builtin
         new Builtin("store64", new[] { "addr", "int" }, "void", "Store"),
         new Builtin("jump", new[] { "addr" }, "void", "Jump"),
         new Builtin("nullify_delay_slot", new string[0], "void", "Likely"),
+        new Builtin("big_endian", new string[0], "bool", null),
         new Builtin("clz", new[] { "T" }, "T", null),
         new Builtin("ctz", new[] { "T" }, "T", null),
         new Builtin("popcount", new[] { "T" }, "T", null),

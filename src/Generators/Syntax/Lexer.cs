@@ -13,12 +13,16 @@ internal sealed class Lexer
     private readonly string _text;
     private readonly string _path;
     private readonly List<int> _lineStarts = new() { 0 };
+    private readonly SourceSpan? _origin;
     private int _pos;
 
-    public Lexer(string path, string text)
+    /// <param name="origin">Where <paramref name="text"/> starts in its file, when it is a piece of
+    /// one (a placeholder inside an assembly syntax string); spans are then positions in the file.</param>
+    public Lexer(string path, string text, SourceSpan? origin = null)
     {
         _path = path;
         _text = text;
+        _origin = origin;
         for (int i = 0; i < text.Length; i++)
         {
             if (text[i] == '\n')
@@ -48,6 +52,12 @@ internal sealed class Lexer
     {
         (int line, int column) = Position(start);
         (int endLine, int endColumn) = Position(start + length);
+        if (_origin is { } o)
+        {
+            return new SourceSpan(_path, o.Start + start, length, o.Line + line, line == 0 ? o.Column + column : column,
+                o.Line + endLine, endLine == 0 ? o.Column + endColumn : endColumn);
+        }
+
         return new SourceSpan(_path, start, length, line, column, endLine, endColumn);
     }
 

@@ -17,15 +17,21 @@ internal sealed class Parser
         ["<<"] = 8, [">>"] = 8, ["+"] = 9, ["-"] = 9, ["*"] = 10, ["/"] = 10, ["%"] = 10,
     };
 
+    /// <summary>Words that start a member: a setting or pattern that runs into one is missing its end.</summary>
+    private static readonly HashSet<string> MemberKeywords = new()
+    {
+        "isa", "register", "field", "format", "names", "insn", "override", "alias", "func", "test", "remove",
+    };
+
     private readonly string _path;
     private readonly List<Token> _tokens;
     private readonly List<SpecDiagnostic> _diagnostics;
     private int _pos;
 
-    private Parser(string path, string text, List<SpecDiagnostic> diagnostics)
+    private Parser(string path, string text, List<SpecDiagnostic> diagnostics, SourceSpan? origin = null)
     {
         _path = path;
-        _tokens = new Lexer(path, text).Tokenize();
+        _tokens = new Lexer(path, text, origin).Tokenize();
         _diagnostics = diagnostics;
     }
 
@@ -36,9 +42,11 @@ internal sealed class Parser
     }
 
     /// <summary>Parses a standalone expression (assembly syntax placeholders).</summary>
-    public static Expr? ParseExpression(string path, string text, SourceSpan at, List<SpecDiagnostic> diagnostics)
+    /// <param name="at">Where syntax errors are reported: the syntax string.</param>
+    /// <param name="origin">Where <paramref name="text"/> starts in the file, for the spans of the expression.</param>
+    public static Expr? ParseExpression(string path, string text, SourceSpan at, SourceSpan origin, List<SpecDiagnostic> diagnostics)
     {
-        var parser = new Parser(path, text, diagnostics);
+        var parser = new Parser(path, text, diagnostics, origin);
         try
         {
             Expr e = parser.ParseExpr();
@@ -91,6 +99,7 @@ internal sealed class Parser
                 throw new ParseError(Current.Span, $"missing '}}' closing isa {name}");
             }
 
+            int memberStart = _pos;
             try
             {
                 members.Add(ParseMember());
@@ -98,6 +107,10 @@ internal sealed class Parser
             catch (ParseError error)
             {
                 Report(error);
+
+                // Skip from the member's start, not from the error, so that the braces the member
+                // opened before the error are matched: a '}' at the error is not the isa's end.
+                _pos = memberStart;
                 SkipToNextMember();
             }
         }
@@ -136,9 +149,11 @@ internal sealed class Parser
         var values = new List<Token>();
         while (!Current.Is(";"))
         {
-            if (Current.Kind is TokenKind.EndOfFile or TokenKind.Punctuation && !Current.Is(",") && !Current.Is("-"))
+            if (Current.Kind is TokenKind.EndOfFile or TokenKind.Error
+                || (Current.Kind == TokenKind.Punctuation && !Current.Is(",") && !Current.Is("-"))
+                || (Current.Kind == TokenKind.Identifier && MemberKeywords.Contains(Current.Text)))
             {
-                throw new ParseError(Current.Span, $"expected ';' after setting '{key.Text}', found {Current}");
+                throw Unexpected($"expected ';' after setting '{key.Text}', found {Current}");
             }
 
             if (Current.Is(","))
@@ -211,7 +226,7 @@ internal sealed class Parser
             }
             else
             {
-                throw new ParseError(option.Span, $"unknown register option '{option.Text}' (expected 'names' or 'hardwired')");
+                throw new ParseError(option.Span, $"expected ';' or a register option ('names', 'hardwired'), found '{option.Text}'");
             }
         }
 
@@ -329,7 +344,7 @@ internal sealed class Parser
 
                 items.Add(new AnyBits(count, first.To(last)));
             }
-            else if (t.Kind == TokenKind.Identifier)
+            else if (t.Kind == TokenKind.Identifier && !MemberKeywords.Contains(t.Text))
             {
                 items.Add(new FieldItem(t.Text, t.Span));
                 _pos++;
@@ -338,7 +353,7 @@ internal sealed class Parser
             {
                 if (items.Count == 0)
                 {
-                    throw new ParseError(t.Span, $"expected an encoding pattern, found {t}");
+                    throw Unexpected($"expected an encoding pattern, found {t}");
                 }
 
                 return items;
@@ -353,7 +368,12 @@ internal sealed class Parser
         Encoding encoding = ParseEncoding();
         Token syntax = Current.Kind == TokenKind.String
             ? Advance()
-            : throw new ParseError(Current.Span, $"expected the assembly syntax of '{name.Text}' as a string");
+            : throw Unexpected($"expected the assembly syntax of '{name.Text}' as a string");
+        if (Current.Kind == TokenKind.Error)
+        {
+            throw new ParseError(Current.Span, Current.Text);
+        }
+
         if (!Current.Is("{"))
         {
             throw new ParseError(Current.Span, $"instruction '{name.Text}' has no semantics: expected '{{' after its syntax", Diagnostics.MissingSemantics);
@@ -405,7 +425,7 @@ internal sealed class Parser
         Expect("=");
         Token insn = ExpectIdentifier();
         Expr condition = Accept("when") ? ParseExpr() : new NameExpr("true", insn.Span);
-        Token syntax = Current.Kind == TokenKind.String ? Advance() : throw new ParseError(Current.Span, "expected the alias's assembly syntax as a string");
+        Token syntax = Current.Kind == TokenKind.String ? Advance() : throw Unexpected("expected the alias's assembly syntax as a string");
         Token end = Expect(";");
         return new AliasDecl(name.Text, insn.Text, condition, syntax.Text, syntax.Span, start.Span.To(end.Span));
     }
@@ -717,6 +737,9 @@ internal sealed class Parser
         throw new ParseError(t.Span, $"expected a small whole number, found {t}");
     }
 
+    /// <summary>An error at the current token: the lexer's message if the token is malformed, else <paramref name="message"/>.</summary>
+    private ParseError Unexpected(string message) => new(Current.Span, Current.Kind == TokenKind.Error ? Current.Text : message);
+
     private void Report(ParseError error) => _diagnostics.Add(error.Descriptor.At(error.Span, error.Message));
 
     /// <summary>Skips past the current member: to a ';' or a balanced '}' at member depth.</summary>
@@ -742,6 +765,7 @@ internal sealed class Parser
                     _pos++;
                     if (!Current.Is("=>"))
                     {
+                        Accept(";");
                         return;
                     }
 

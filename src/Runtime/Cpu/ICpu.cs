@@ -20,6 +20,9 @@ public interface ICpu
 
     void SetRegister(int file, int index, ulong value);
 
+    /// <summary>Instructions completed so far (a trapping instruction does not count until it is resumed past).</summary>
+    long InstructionsRetired { get; }
+
     /// <summary>Executes until a trap, a fault, or <paramref name="maxInstructions"/> have run.</summary>
     CpuExit Run(long maxInstructions);
 

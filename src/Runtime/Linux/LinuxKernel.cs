@@ -27,9 +27,6 @@ public sealed partial class LinuxKernel
         _strace = strace;
     }
 
-    /// <summary>Guest instructions executed so far (in whole slices, plus the last partial one).</summary>
-    public long InstructionsExecuted { get; private set; }
-
     /// <summary>Runs the guest until it exits, is killed by a signal, or <paramref name="timeout"/> passes.</summary>
     public GuestOutcome Run(TimeSpan? timeout = null)
     {
@@ -40,7 +37,6 @@ public sealed partial class LinuxKernel
             switch (exit.Kind)
             {
                 case TrapKind.BudgetExhausted:
-                    InstructionsExecuted += Slice;
                     if (timeout is { } limit && clock.Elapsed > limit)
                     {
                         return GuestOutcome.TimedOut(exit.Pc, limit);

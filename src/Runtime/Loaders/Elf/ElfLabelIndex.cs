@@ -3,8 +3,10 @@ namespace Isa.Runtime.Loaders.Elf;
 /// <summary>
 /// The symbols that make good disassembly labels, sorted by section and address so each lookup is a
 /// binary search: a disassembler asks once per instruction, and executables carry thousands of symbols.
-/// At one address the best label sorts last: functions before untyped labels, globals before weak
-/// before locals.
+/// At one address the best label sorts last, chosen as GNU objdump chooses (compare_symbols) so our
+/// listings name the same symbols: functions before untyped labels, globals before weak before
+/// locals, then the larger symbol, a name not starting with '.', and the first name in byte order
+/// (<c>_IO_printf</c> over <c>printf</c>).
 /// </summary>
 internal sealed class ElfLabelIndex
 {
@@ -54,6 +56,9 @@ internal sealed class ElfLabelIndex
         int order = a.SectionIndex.CompareTo(b.SectionIndex);
         order = order != 0 ? order : a.Value.CompareTo(b.Value);
         order = order != 0 ? order : Preference(a).CompareTo(Preference(b));
+        order = order != 0 ? order : a.Size.CompareTo(b.Size);
+        order = order != 0 ? order : b.Name.StartsWith('.').CompareTo(a.Name.StartsWith('.'));
+        order = order != 0 ? order : string.CompareOrdinal(b.Name, a.Name);
         return order != 0 ? order : b.Index.CompareTo(a.Index);
     }
 

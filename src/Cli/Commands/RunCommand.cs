@@ -1,0 +1,113 @@
+using Isa.Cli.Disassembly;
+using Isa.Guests;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux;
+using Isa.Runtime.Loaders.Elf;
+
+namespace Isa.Cli.Commands;
+
+/// <summary>
+/// <c>isa run</c>: runs a Linux program of a guest ISA as qemu-user does: the guest's syscalls
+/// are served by the emulated kernel, its stdin, stdout and stderr are this process's, and the
+/// exit status is the guest's (128 + signal when a fault kills it, 124 on --timeout).
+/// </summary>
+public sealed class RunCommand : Command
+{
+    public override string Name => "run";
+
+    public override string Synopsis => "isa run [--engine interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+
+    public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
+
+    protected override bool OptionsEndAtPositional => true;
+
+    protected override IReadOnlyCollection<string> ValueOptions => ["--engine", "--sysroot", "--timeout", "--isa"];
+
+    protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats"];
+
+    protected override IReadOnlyList<string> OptionHelp =>
+    [
+        "--engine interp     the generated interpreter (the only engine so far)",
+        "--sysroot DIR       the guest's / for its dynamic linker, libraries and absolute paths that exist there (qemu's -L)",
+        "--strace            log every syscall to stderr",
+        "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
+        "--stats             print guest instructions, time and speed to stderr at the end",
+        "--isa NAME          the ISA, when the ELF header is not enough",
+    ];
+
+    protected override int Execute(CommandArguments arguments, TextWriter output)
+    {
+        if (arguments.Positionals.Count == 0)
+        {
+            throw new CommandException("needs the program to run");
+        }
+
+        string engine = arguments.Value("--engine") ?? "interp";
+        if (engine != "interp")
+        {
+            throw new CommandException($"unknown engine '{engine}' (available: interp)");
+        }
+
+        string path = arguments.Positionals[0];
+        if (!File.Exists(path))
+        {
+            throw new CommandException($"{path}: no such file");
+        }
+
+        string? sysroot = arguments.Value("--sysroot");
+        if (sysroot is not null && !Directory.Exists(sysroot))
+        {
+            throw new CommandException($"--sysroot {sysroot}: no such folder");
+        }
+
+        TimeSpan? timeout = null;
+        if (arguments.Value("--timeout") is { } seconds)
+        {
+            timeout = double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0
+                ? TimeSpan.FromSeconds(s)
+                : throw new CommandException($"--timeout takes a positive number of seconds, not '{seconds}'");
+        }
+
+        ElfFile program = ElfFile.Load(path);
+        GuestIsa isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : LinuxIsaFor(program);
+        LinuxAbi abi;
+        try
+        {
+            abi = LinuxAbis.For(isa);
+        }
+        catch (NotSupportedException unsupported)
+        {
+            throw new CommandException(unsupported.Message);
+        }
+
+        using var process = new GuestProcess(isa, abi, path, sysroot);
+        ICpu cpu = isa.CreateCpu(process.Memory);
+        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal).ToList();
+        ElfProgramLoader.Load(process, cpu, program, arguments.Positionals, environment);
+        using TextWriter? strace = arguments.Flag("--strace") ? new StreamWriter(Console.OpenStandardError()) { AutoFlush = true } : null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        GuestOutcome outcome = new LinuxKernel(process, cpu, strace).Run(timeout);
+        clock.Stop();
+        if (arguments.Flag("--stats"))
+        {
+            double elapsed = clock.Elapsed.TotalSeconds;
+            Console.Error.WriteLine($"isa: {cpu.InstructionsRetired} guest instructions in {elapsed:0.000} s ({cpu.InstructionsRetired / elapsed / 1e6:0.0} million/s, {engine})");
+        }
+
+        if (outcome.Message is { } message)
+        {
+            output.Flush();
+            Console.Error.WriteLine($"isa: {message}");
+        }
+
+        return outcome.ShellStatus;
+    }
+
+    /// <summary>Among the ISAs matching the ELF header, one whose spec names a Linux ABI.</summary>
+    private static GuestIsa LinuxIsaFor(ElfFile program)
+    {
+        GuestIsa? withAbi = IsaCatalog.All.FirstOrDefault(isa => isa.ElfMachine == program.Machine && isa.Endianness == program.Endianness && isa.LinuxAbi is not null);
+        return withAbi ?? IsaSelection.ForElf(program);
+    }
+}
