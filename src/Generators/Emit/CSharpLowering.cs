@@ -156,8 +156,10 @@ internal sealed class CSharpLowering
                 return $"({Expr(c.Condition)} ? {Strip(Expr(c.WhenTrue))} : {Strip(Expr(c.WhenFalse))})";
             case IrSlice s:
             {
-                string shifted = s.Low == 0 ? Expr(s.Operand) : $"({Expr(s.Operand)} >> {s.Low})";
-                return $"({s.Type.CSharp})({shifted} & {Hex(Bits.Mask(s.High - s.Low + 1), s.Operand.Type)})";
+                // Bits of a signed value are taken from its unsigned form: C# has no long & ulong.
+                string operand = Unsigned(s.Operand);
+                string shifted = s.Low == 0 ? operand : $"({operand} >> {s.Low})";
+                return $"({s.Type.CSharp})({shifted} & {Hex(Bits.Mask(s.High - s.Low + 1), IrType.UInt(s.Operand.Type.RepBits))})";
             }
 
             case IrBuiltinCall call:

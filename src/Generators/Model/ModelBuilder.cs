@@ -155,6 +155,12 @@ internal sealed class ModelBuilder
                 {
                     Report(Diagnostics.BadSetting, setting.Span, "write endian as: endian little \"name\"[, big \"name\"];");
                 }
+                else if (_isa.Variants.FirstOrDefault(v => !Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(Naming.Pascal(v.Name))
+                    || _isa.Variants.Count(w => Naming.Pascal(w.Name) == Naming.Pascal(v.Name)) > 1) is { } bad)
+                {
+                    // Each variant is a generated C# member named after it (mips32el → Mips32el).
+                    Report(Diagnostics.BadSetting, setting.Span, $"byte-order name \"{bad.Name}\" must start with a letter, be letters, digits, '_', '.' or '-', and differ from the other's");
+                }
 
                 return;
             case "elf_machine" when TryInt(values, out int machine):
@@ -356,6 +362,12 @@ internal sealed class ModelBuilder
         if (existing >= 0 && !decl.IsOverride)
         {
             Report(Diagnostics.Duplicate, decl.Span, $"instruction '{decl.Name}' is already defined (write 'override insn' to replace it)");
+            return;
+        }
+
+        if (_isa.Instructions.FirstOrDefault(i => i.Name != decl.Name && i.CSharpName == Naming.Identifier(decl.Name)) is { } twin)
+        {
+            Report(Diagnostics.Duplicate, decl.Span, $"instruction '{decl.Name}' would have the same C# name ({twin.CSharpName}) as '{twin.Name}'");
             return;
         }
 

@@ -37,6 +37,14 @@ public sealed class DeclarationTests
     public void BadEndian() => TestSpec.Expect(
         """/*@*/endian middle "t";""", "ISA0010", "endian little");
 
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("\"1x\"")]
+    [InlineData("\"t t\"")]
+    [InlineData("\"t\", big \"t\"")]
+    public void BadByteOrderName(string names) => TestSpec.Expect(
+        $"/*@*/endian little {names};", "ISA0010", "byte-order name");
+
     [Fact]
     public void BadInstructionWidth() => TestSpec.Expect(
         "/*@*/insn_bits 24;", "ISA0010", "invalid value for 'insn_bits'");

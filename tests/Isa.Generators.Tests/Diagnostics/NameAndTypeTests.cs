@@ -115,6 +115,13 @@ public sealed class NameAndTypeTests
         """/*@*/insn addi : i(op=0b000011) "addi" { }""", "ISA0004", "instruction 'addi' is already defined", "override insn");
 
     [Fact]
+    public void InstructionsWhoseCSharpNamesCollide() => TestSpec.Expect(
+        """
+        insn c.x : i(op=2) "c.x" { }
+          /*@*/insn c_x : i(op=3) "c_x" { }
+        """, "ISA0004", "'c_x' would have the same C# name", "'c.x'");
+
+    [Fact]
     public void DuplicateFunction() => TestSpec.Expect(
         "func f() { }\n  /*@*/func f() { }", "ISA0004", "function 'f' is already defined");
 

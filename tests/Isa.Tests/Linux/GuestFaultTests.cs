@@ -1,0 +1,112 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Loaders.Elf;
+using Isa.Tests.Loaders;
+
+namespace Isa.Tests.Linux;
+
+/// <summary>
+/// Misbehaving guests end with a clear message naming the signal, the guest PC and the registers,
+/// and the exit status a shell would see under qemu-user, never a host crash.
+/// </summary>
+public sealed class GuestFaultTests
+{
+    [Fact]
+    public void JumpToUnmappedMemoryIsASegmentationFault()
+    {
+        // lui t0, 0x1234; jr t0; nop
+        (int status, string error) = Run([0x3c081234, 0x01000008, 0x00000000]);
+        Assert.Equal(128 + 11, status);
+        Assert.Contains("SIGSEGV", error);
+        Assert.Contains("pc 0x12340000", error);
+        Assert.Contains("t0=12340000", error);
+    }
+
+    [Fact]
+    public void IllegalInstructionIsSigill()
+    {
+        // a reserved primary opcode (0x3b)
+        (int status, string error) = Run([0xec000000]);
+        Assert.Equal(128 + 4, status);
+        Assert.Contains("SIGILL", error);
+        Assert.Contains("IllegalInstruction at pc 0x004", error);
+    }
+
+    [Fact]
+    public void RunawayGuestStopsAtTheTimeout()
+    {
+        // b . ; nop
+        (int status, string error) = Run([0x1000ffff, 0x00000000], "--timeout", "0.5");
+        Assert.Equal(124, status);
+        Assert.Contains("still running", error);
+    }
+
+    [Fact]
+    public void ExitStatusIsTheGuests()
+    {
+        // li a0, 3; li v0, 4001 (exit); syscall
+        (int status, string error) = Run([0x24040003, 0x24020fa1, 0x0000000c]);
+        Assert.Equal(3, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void MissingProgramInterpreterIsOneClearLine()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"isa-interp-{Guid.NewGuid():N}");
+        var builder = new ElfBuilder(Endianness.Little) { EntrySymbol = "_start" };
+        builder.AddSection(".interp", ElfSectionType.ProgBits, ElfSectionFlags.Alloc, [.. "/lib/no-such-ld.so"u8, 0])
+            .AddSection(".text", ElfSectionType.ProgBits, ElfSectionFlags.Alloc | ElfSectionFlags.ExecInstr, new byte[8])
+            .AddSymbol("_start", ".text", 0, 8, ElfSymbolType.Func, ElfSymbolBinding.Global)
+            .AddSegment(ElfSegmentType.Interp, ElfSegmentFlags.Read, ".interp", ".interp")
+            .AddSegment(ElfSegmentType.Load, ElfSegmentFlags.Read | ElfSegmentFlags.Execute, ".interp", ".text");
+        File.WriteAllBytes(path, builder.Build());
+        try
+        {
+            (int status, string error) = Isa("run", path);
+            Assert.Equal(2, status);
+            Assert.Single(error.Trim().Split('\n'));
+            Assert.Contains("no-such-ld.so", error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static (int Status, string Error) Run(uint[] code, params string[] options)
+    {
+        var bytes = new byte[code.Length * 4];
+        for (int i = 0; i < code.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), code[i]);
+        }
+
+        var builder = new ElfBuilder(Endianness.Little) { EntrySymbol = "_start" };
+        builder.AddSection(".text", ElfSectionType.ProgBits, ElfSectionFlags.Alloc | ElfSectionFlags.ExecInstr, bytes)
+            .AddSymbol("_start", ".text", 0, (uint)bytes.Length, ElfSymbolType.Func, ElfSymbolBinding.Global)
+            .AddSegment(ElfSegmentType.Load, ElfSegmentFlags.Read | ElfSegmentFlags.Execute, ".text", ".text");
+        string path = Path.Combine(Path.GetTempPath(), $"isa-guest-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, builder.Build());
+        try
+        {
+            return Isa(["run", .. options, path]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static (int Status, string Error) Isa(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [RepoPaths.IsaDll, .. args]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        string error = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "isa run did not finish");
+        _ = output.Result;
+        return (process.ExitCode, error);
+    }
+}
