@@ -28,7 +28,9 @@ public sealed partial class LinuxKernel
         LinuxSyscall.prlimit64 => PrLimit64(SignedArg(0), Arg(1), Arg(2), Arg(3)),
         LinuxSyscall.setrlimit => 0,
         LinuxSyscall.umask => HostSyscalls.Call(HostSyscalls.Umask, Arg(0)),
-        LinuxSyscall.rt_sigaction or LinuxSyscall.rt_sigprocmask or LinuxSyscall.sigaltstack => SignalStub(),
+        LinuxSyscall.rt_sigaction => SignalStub(Arg(2), 24),
+        LinuxSyscall.rt_sigprocmask => SignalStub(Arg(2), Math.Min(Arg(3), 128)),
+        LinuxSyscall.sigaltstack => SignalStub(Arg(1), 12),
 
         // memory
         LinuxSyscall.brk => SetBreak(Arg(0)),

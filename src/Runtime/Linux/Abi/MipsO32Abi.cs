@@ -54,14 +54,7 @@ public sealed class MipsO32Abi : LinuxAbi
     public override IReadOnlyList<(uint Guest, uint Host)> TerminalIoctls { get; } =
     [
         (0x540d, 0x5401), // TCGETS
-        (0x540e, 0x5402), // TCSETS
-        (0x540f, 0x5403), // TCSETSW
-        (0x5410, 0x5404), // TCSETSF
         (0x40087468, 0x5413), // TIOCGWINSZ
-        (0x80087467, 0x5414), // TIOCSWINSZ
-        (0x40047477, 0x540f), // TIOCGPGRP
-        (0x741d, 0x5410), // TIOCSPGRP? (MIPS TIOCSPGRP is _IOW('t', 118))
-        (0x467f, 0x541b), // FIONREAD
     ];
 
     public override int Stat64Size => 104;
