@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Loaders.Elf;
@@ -159,16 +158,10 @@ public static class ElfProgramLoader
 
         uint sp = (uint)((stringsBase - (words.Count * 4)) & ~15u);
         var block = new byte[words.Count * 4];
+        var writer = new GuestStructWriter(block, big);
         for (int i = 0; i < words.Count; i++)
         {
-            if (big)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(block.AsSpan(i * 4), words[i]);
-            }
-            else
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(block.AsSpan(i * 4), words[i]);
-            }
+            writer.U32(i * 4, words[i]);
         }
 
         process.Memory.Poke(sp, block);

@@ -56,7 +56,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.stat64 => Stat64(HostSyscalls.AtFdCwd, Arg(0), Arg(1), 0),
         LinuxSyscall.lstat64 => Stat64(HostSyscalls.AtFdCwd, Arg(0), Arg(1), 0x100 /* AT_SYMLINK_NOFOLLOW */),
         LinuxSyscall.fstatat64 => Stat64(SignedArg(0), Arg(1), Arg(2), SignedArg(3)),
-        LinuxSyscall.statx => Statx(SignedArg(0), Arg(1), SignedArg(2), Arg(3), Arg(4)),
+        LinuxSyscall.statx => Statx(SignedArg(0), Arg(1), SignedArg(2), Arg(4)),
         LinuxSyscall.readlink => ReadLink(HostSyscalls.AtFdCwd, Arg(0), Arg(1), Arg(2)),
         LinuxSyscall.readlinkat => ReadLink(SignedArg(0), Arg(1), Arg(2), Arg(3)),
         LinuxSyscall.access => PathCall(HostSyscalls.Faccessat, HostSyscalls.AtFdCwd, Arg(0), Arg(1)),
@@ -68,7 +68,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.mkdirat => PathCall(HostSyscalls.Mkdirat, SignedArg(0), Arg(1), Arg(2)),
         LinuxSyscall.chdir => PathCall(HostSyscalls.Chdir, ReadPath(Arg(0))),
         LinuxSyscall.fchdir => WithFd(Arg(0), fd => HostSyscalls.Call(HostSyscalls.Fchdir, fd)),
-        LinuxSyscall.getcwd => HostBufferRaw(HostSyscalls.Getcwd, Arg(0), Arg(1)),
+        LinuxSyscall.getcwd => HostFill(HostSyscalls.Getcwd, Arg(0), Arg(1)),
         LinuxSyscall.rename => TwoPaths(HostSyscalls.Renameat, HostSyscalls.AtFdCwd, Arg(0), HostSyscalls.AtFdCwd, Arg(1)),
         LinuxSyscall.renameat => TwoPaths(HostSyscalls.Renameat, SignedArg(0), Arg(1), SignedArg(2), Arg(3)),
         LinuxSyscall.getdents64 => HostBuffer(HostSyscalls.Getdents64, Arg(0), Arg(1), Arg(2), write: true),
@@ -87,7 +87,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.gettimeofday => GetTimeOfDay(Arg(0)),
         LinuxSyscall.time => Time(Arg(0)),
         LinuxSyscall.nanosleep => Nanosleep(Arg(0)),
-        LinuxSyscall.getrandom => GetRandom(Arg(0), Arg(1), SignedArg(2)),
+        LinuxSyscall.getrandom => HostFill(HostSyscalls.Getrandom, Arg(0), Arg(1), SignedArg(2)),
         _ => -(long)Errno.ENOSYS,
     };
 }

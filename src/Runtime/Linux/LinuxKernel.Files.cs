@@ -24,24 +24,18 @@ public sealed partial class LinuxKernel
         return WithFd(guestFd, fd => HostSyscalls.Call(number, fd, buffer, length, extra));
     }
 
-    /// <summary>A syscall on (guest buffer, length) with no fd, such as getcwd.</summary>
-    private long HostBufferRaw(long number, uint address, uint length)
+    /// <summary>A syscall that fills (guest buffer, length[, extra]) and takes no fd: getcwd, getrandom.</summary>
+    private long HostFill(long number, uint address, uint length, long extra = 0)
     {
         nint buffer = _memory.HostAddress(address, length, MemoryPermissions.Write);
-        return HostSyscalls.Call(number, buffer, length);
-    }
-
-    private long GetRandom(uint address, uint length, int flags)
-    {
-        nint buffer = _memory.HostAddress(address, length, MemoryPermissions.Write);
-        return HostSyscalls.Call(HostSyscalls.Getrandom, buffer, length, flags);
+        return HostSyscalls.Call(number, buffer, length, extra);
     }
 
     /// <summary>The 64-bit offset passed in an aligned register pair starting at argument <paramref name="first"/>.</summary>
     private long Offset64(int first)
     {
         ulong low = Arg(first), high = Arg(first + 1);
-        return _cpu.Isa.Endianness == Cpu.Endianness.Big ? (long)((low << 32) | high) : (long)((high << 32) | low);
+        return _bigEndian ? (long)((low << 32) | high) : (long)((high << 32) | low);
     }
 
     private unsafe long Vectored(long number, uint guestFd, uint vectorAddress, int count, bool write)
@@ -68,14 +62,15 @@ public sealed partial class LinuxKernel
         }
     }
 
-    private uint ReadWord(ReadOnlySpan<byte> bytes) => _cpu.Isa.Endianness == Cpu.Endianness.Big
+    private uint ReadWord(ReadOnlySpan<byte> bytes) => _bigEndian
         ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes)
         : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes);
 
     /// <summary>A guest path as the host should see it: inside the sysroot when it exists there (qemu's -L rule).</summary>
-    private byte[] ReadPath(uint address)
+    private byte[] ReadPath(uint address) => InSysroot(_memory.ReadCString(address));
+
+    private byte[] InSysroot(byte[] path)
     {
-        byte[] path = _memory.ReadCString(address);
         if (_process.Sysroot is { } root && path.Length > 0 && path[0] == '/')
         {
             string text = Encoding.UTF8.GetString(path);
@@ -126,7 +121,7 @@ public sealed partial class LinuxKernel
         if (result >= 0)
         {
             Span<byte> bytes = stackalloc byte[8];
-            new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big).U64(0, (ulong)result);
+            new GuestStructWriter(bytes, _bigEndian).U64(0, (ulong)result);
             _memory.Write(resultAddress, bytes);
             return 0;
         }
@@ -134,20 +129,20 @@ public sealed partial class LinuxKernel
         return result;
     }
 
-    private unsafe long HostStatx(int guestDirFd, uint? pathAddress, int flags, out HostStat stat, byte[] raw)
+    /// <summary>The host's statx of a (host) path, or of the fd itself when <paramref name="path"/> is null.</summary>
+    private unsafe long HostStatx(int guestDirFd, byte[]? path, int flags, out HostStat stat, byte[] raw)
     {
         stat = default;
-        int dirFd = pathAddress is null ? _process.Files.Host((uint)guestDirFd) : DirFd(guestDirFd);
+        int dirFd = path is null ? _process.Files.Host((uint)guestDirFd) : DirFd(guestDirFd);
         if (dirFd == -1)
         {
             return -(long)Errno.EBADF;
         }
 
-        byte[] path = pathAddress is { } p ? ReadPath(p) : [];
         long result;
         fixed (byte* buffer = raw)
         {
-            result = HostSyscalls.CallWithPath(HostSyscalls.Statx, dirFd, path, flags | (pathAddress is null ? AtEmptyPath : 0), 0xfff /* STATX_ALL */, (long)buffer);
+            result = HostSyscalls.CallWithPath(HostSyscalls.Statx, dirFd, path ?? [], flags | (path is null ? AtEmptyPath : 0), 0xfff /* STATX_ALL */, (long)buffer);
         }
 
         if (result < 0)
@@ -181,31 +176,31 @@ public sealed partial class LinuxKernel
 
     private long Stat64(int guestDirFd, uint? pathAddress, uint statAddress, int flags)
     {
-        long result = HostStatx(guestDirFd, pathAddress, flags & ~AtEmptyPath | (pathAddress is null ? 0 : flags & AtEmptyPath), out HostStat stat, new byte[256]);
+        long result = HostStatx(guestDirFd, pathAddress is { } p ? ReadPath(p) : null, flags, out HostStat stat, new byte[256]);
         if (result < 0)
         {
             return result;
         }
 
         var bytes = new byte[_abi.Stat64Size];
-        _abi.WriteStat64(bytes, stat, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+        _abi.WriteStat64(bytes, stat, _bigEndian);
         _memory.Write(statAddress, bytes);
         return 0;
     }
 
     /// <summary>statx: one layout on every ABI, written in the guest's byte order field by field.</summary>
-    private long Statx(int guestDirFd, uint pathAddress, int flags, uint mask, uint statxAddress)
+    private long Statx(int guestDirFd, uint pathAddress, int flags, uint statxAddress)
     {
         byte[] path = _memory.ReadCString(pathAddress);
         var raw = new byte[256];
-        long result = HostStatx(guestDirFd, path.Length == 0 && (flags & AtEmptyPath) != 0 ? null : pathAddress, flags, out _, raw);
+        long result = HostStatx(guestDirFd, path.Length == 0 && (flags & AtEmptyPath) != 0 ? null : InSysroot(path), flags, out _, raw);
         if (result < 0)
         {
             return result;
         }
 
         var guest = new byte[256];
-        var w = new GuestStructWriter(guest, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+        var w = new GuestStructWriter(guest, _bigEndian);
         ReadOnlySpan<byte> s = raw;
         foreach (int o in new[] { 0, 4, 16, 20, 24, 72, 88, 104, 120, 128, 132, 136, 140 })
         {
@@ -301,7 +296,7 @@ public sealed partial class LinuxKernel
         if (result >= 0)
         {
             var bytes = new byte[8];
-            var w = new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+            var w = new GuestStructWriter(bytes, _bigEndian);
             for (int i = 0; i < 4; i++)
             {
                 w.U16(i * 2, size[i]);
@@ -330,7 +325,7 @@ public sealed partial class LinuxKernel
         }
 
         var bytes = new byte[8];
-        var w = new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+        var w = new GuestStructWriter(bytes, _bigEndian);
         w.U32(0, (uint)read);
         w.U32(4, (uint)write);
         _memory.Write(fdsAddress, bytes);

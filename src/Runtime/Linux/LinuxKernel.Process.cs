@@ -61,7 +61,7 @@ public sealed partial class LinuxKernel
         }
 
         var bytes = new byte[8];
-        var w = new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+        var w = new GuestStructWriter(bytes, _bigEndian);
         w.U32(0, (uint)Math.Min(current, _abi.RlimInfinity32));
         w.U32(4, (uint)Math.Min(maximum, _abi.RlimInfinity32));
         _memory.Write(address, bytes);
@@ -84,7 +84,7 @@ public sealed partial class LinuxKernel
         if (oldAddress != 0)
         {
             var bytes = new byte[16];
-            var w = new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+            var w = new GuestStructWriter(bytes, _bigEndian);
             w.U64(0, current);
             w.U64(8, maximum);
             _memory.Write(oldAddress, bytes);

@@ -34,7 +34,7 @@ public sealed partial class LinuxKernel
         if (address != 0)
         {
             var bytes = new byte[4];
-            new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big).U32(0, (uint)ts[0]);
+            new GuestStructWriter(bytes, _bigEndian).U32(0, (uint)ts[0]);
             _memory.Write(address, bytes);
         }
 
@@ -54,7 +54,7 @@ public sealed partial class LinuxKernel
     private void WriteTime(uint address, long seconds, long fraction, bool time64)
     {
         var bytes = new byte[time64 ? 16 : 8];
-        var w = new GuestStructWriter(bytes, _cpu.Isa.Endianness == Cpu.Endianness.Big);
+        var w = new GuestStructWriter(bytes, _bigEndian);
         if (time64)
         {
             w.U64(0, (ulong)seconds);
