@@ -1,5 +1,4 @@
 using Isa.Cli.Disassembly;
-using Isa.Guests;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Loaders.Elf;
@@ -69,7 +68,7 @@ public sealed class RunCommand : Command
         }
 
         ElfFile program = ElfFile.Load(path);
-        GuestIsa isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : LinuxIsaFor(program);
+        GuestIsa isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : IsaSelection.ForElf(program, prefer: candidate => candidate.LinuxAbi is not null);
         LinuxAbi abi;
         try
         {
@@ -102,12 +101,5 @@ public sealed class RunCommand : Command
         }
 
         return outcome.ShellStatus;
-    }
-
-    /// <summary>Among the ISAs matching the ELF header, one whose spec names a Linux ABI.</summary>
-    private static GuestIsa LinuxIsaFor(ElfFile program)
-    {
-        GuestIsa? withAbi = IsaCatalog.All.FirstOrDefault(isa => isa.ElfMachine == program.Machine && isa.Endianness == program.Endianness && isa.LinuxAbi is not null);
-        return withAbi ?? IsaSelection.ForElf(program);
     }
 }

@@ -23,13 +23,19 @@ public static class IsaSelection
     /// several ISAs match (mips32el and an extension of it such as allegrex), the one whose
     /// decoder recognises the most words of the executable sections wins, then the smaller ISA.
     /// </summary>
+    /// <param name="prefer">When some matching ISAs satisfy it, only those are considered (isa run prefers ISAs with a Linux ABI).</param>
     /// <exception cref="CommandException">No ISA matches; the message lists the known ones.</exception>
-    public static GuestIsa ForElf(ElfFile elf)
+    public static GuestIsa ForElf(ElfFile elf, Func<GuestIsa, bool>? prefer = null)
     {
         ArgumentNullException.ThrowIfNull(elf);
         GuestIsa[] candidates = IsaCatalog.All
             .Where(isa => isa.ElfMachine == elf.Machine && isa.Endianness == elf.Endianness)
             .ToArray();
+        if (prefer is not null && candidates.Any(prefer))
+        {
+            candidates = candidates.Where(prefer).ToArray();
+        }
+
         return candidates.Length switch
         {
             0 => throw new CommandException(
