@@ -67,20 +67,20 @@ internal sealed class CSharpLowering
                 w.Line(Expr(effect.Call) + ";");
                 break;
             case IrRaise raise:
-            {
-                string value = raise.Value is null ? "0" : Expr(raise.Value);
-                if (_inFunction)
                 {
-                    w.Line($"throw new GuestTrapException(TrapKind.{raise.Kind.RuntimeName}, {value});");
-                }
-                else
-                {
-                    w.Line($"_trapValue = {value};");
-                    w.Line($"return TrapKind.{raise.Kind.RuntimeName};");
-                }
+                    string value = raise.Value is null ? "0" : Expr(raise.Value);
+                    if (_inFunction)
+                    {
+                        w.Line($"throw new GuestTrapException(TrapKind.{raise.Kind.RuntimeName}, {value});");
+                    }
+                    else
+                    {
+                        w.Line($"_trapValue = {value};");
+                        w.Line($"return TrapKind.{raise.Kind.RuntimeName};");
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case IrReturn ret:
                 w.Line(_inFunction ? (ret.Value is null ? "return;" : $"return {Strip(Expr(ret.Value))};") : "return TrapKind.None;");
@@ -155,12 +155,12 @@ internal sealed class CSharpLowering
             case IrConditional c:
                 return $"({Expr(c.Condition)} ? {Strip(Expr(c.WhenTrue))} : {Strip(Expr(c.WhenFalse))})";
             case IrSlice s:
-            {
-                // Bits of a signed value are taken from its unsigned form: C# has no long & ulong.
-                string operand = Unsigned(s.Operand);
-                string shifted = s.Low == 0 ? operand : $"({operand} >> {s.Low})";
-                return $"({s.Type.CSharp})({shifted} & {Hex(Bits.Mask(s.High - s.Low + 1), IrType.UInt(s.Operand.Type.RepBits))})";
-            }
+                {
+                    // Bits of a signed value are taken from its unsigned form: C# has no long & ulong.
+                    string operand = Unsigned(s.Operand);
+                    string shifted = s.Low == 0 ? operand : $"({operand} >> {s.Low})";
+                    return $"({s.Type.CSharp})({shifted} & {Hex(Bits.Mask(s.High - s.Low + 1), IrType.UInt(s.Operand.Type.RepBits))})";
+                }
 
             case IrBuiltinCall call:
                 return Builtin(call);
@@ -194,10 +194,10 @@ internal sealed class CSharpLowering
             case "%":
                 return $"GuestArithmetic.Remainder({Strip(l)}, {Strip(r)})";
             case "<<" or ">>":
-            {
-                string amount = b.Right is IrConst c ? c.Value.ToString(CultureInfo.InvariantCulture) : $"(int){r}";
-                return Arithmetic($"{l} {b.Operator} {amount}", t);
-            }
+                {
+                    string amount = b.Right is IrConst c ? c.Value.ToString(CultureInfo.InvariantCulture) : $"(int){r}";
+                    return Arithmetic($"{l} {b.Operator} {amount}", t);
+                }
 
             case "+" or "-" or "*":
                 return Arithmetic($"{l} {b.Operator} {r}", t);

@@ -433,31 +433,31 @@ internal sealed class ModelBuilder
                     bit -= any.Count;
                     break;
                 case FieldItem fieldItem:
-                {
-                    FieldModel? field = _isa.Fields.FirstOrDefault(f => f.Name == fieldItem.Field);
-                    if (field is null)
                     {
-                        Report(Diagnostics.UnknownName, fieldItem.Span, $"unknown field '{fieldItem.Field}' in encoding of '{insn.Name}'");
-                        return false;
-                    }
+                        FieldModel? field = _isa.Fields.FirstOrDefault(f => f.Name == fieldItem.Field);
+                        if (field is null)
+                        {
+                            Report(Diagnostics.UnknownName, fieldItem.Span, $"unknown field '{fieldItem.Field}' in encoding of '{insn.Name}'");
+                            return false;
+                        }
 
-                    if (!field.IsContiguous)
-                    {
-                        Report(Diagnostics.EncodingShape, fieldItem.Span, $"field '{field.Name}' is not one bit range: write its bits as '.' in the pattern");
-                        return false;
-                    }
+                        if (!field.IsContiguous)
+                        {
+                            Report(Diagnostics.EncodingShape, fieldItem.Span, $"field '{field.Name}' is not one bit range: write its bits as '.' in the pattern");
+                            return false;
+                        }
 
-                    FieldPart part = field.Parts[0];
-                    if (part.High != bit - 1)
-                    {
-                        Report(Diagnostics.EncodingShape, fieldItem.Span, $"field '{field.Name}' is bits [{part.High}:{part.Low}] but stands at bit {bit - 1} of the pattern of '{insn.Name}'");
-                        return false;
-                    }
+                        FieldPart part = field.Parts[0];
+                        if (part.High != bit - 1)
+                        {
+                            Report(Diagnostics.EncodingShape, fieldItem.Span, $"field '{field.Name}' is bits [{part.High}:{part.Low}] but stands at bit {bit - 1} of the pattern of '{insn.Name}'");
+                            return false;
+                        }
 
-                    bit -= part.Width;
-                    patternFields.Add(field);
-                    break;
-                }
+                        bit -= part.Width;
+                        patternFields.Add(field);
+                        break;
+                    }
             }
         }
 
@@ -721,32 +721,32 @@ internal sealed class ModelBuilder
                     break;
                 case IndexExpr { Target: NameExpr array } index when array.Name.StartsWith("mem", System.StringComparison.Ordinal)
                     && array.Name.Substring(3) is "8" or "16" or "32" or "64":
-                {
-                    int bytes = int.Parse(array.Name.Substring(3), CultureInfo.InvariantCulture) / 8;
-                    if (EvaluateConstant(index.Index) is not { } address)
                     {
-                        ok = false;
+                        int bytes = int.Parse(array.Name.Substring(3), CultureInfo.InvariantCulture) / 8;
+                        if (EvaluateConstant(index.Index) is not { } address)
+                        {
+                            ok = false;
+                            break;
+                        }
+
+                        memory.Add(new TestMemoryValue(address, bytes, value & Bits.Mask(bytes * 8)));
                         break;
                     }
-
-                    memory.Add(new TestMemoryValue(address, bytes, value & Bits.Mask(bytes * 8)));
-                    break;
-                }
 
                 case IndexExpr { Target: NameExpr array } index when _isa.Registers.FindIndex(r => r.Name == array.Name && r.IsArray) is int file and >= 0:
-                {
-                    RegisterModel reg = _isa.Registers[file];
-                    ulong? element = EvaluateConstant(index.Index);
-                    if (element is null || element >= (ulong)reg.Count)
                     {
-                        Report(Diagnostics.BadTest, index.Span, $"{reg.Name} has elements 0 to {reg.Count - 1}");
-                        ok = false;
+                        RegisterModel reg = _isa.Registers[file];
+                        ulong? element = EvaluateConstant(index.Index);
+                        if (element is null || element >= (ulong)reg.Count)
+                        {
+                            Report(Diagnostics.BadTest, index.Span, $"{reg.Name} has elements 0 to {reg.Count - 1}");
+                            ok = false;
+                            break;
+                        }
+
+                        registers.Add(new TestRegisterValue(file, (int)element.Value, Truncate(value, reg)));
                         break;
                     }
-
-                    registers.Add(new TestRegisterValue(file, (int)element.Value, Truncate(value, reg)));
-                    break;
-                }
 
                 default:
                     Report(Diagnostics.BadTest, assign.Target.Span, "a test can set registers, pc and memN[address]");

@@ -112,40 +112,40 @@ internal sealed class Binder
             case AssignStmt assign:
                 return BindAssign(assign);
             case IfStmt ifStmt:
-            {
-                IrExpr condition = RequireBool(BindExpr(ifStmt.Condition, IrType.Bool), ifStmt.Condition.Span);
-                IReadOnlyList<IrStmt> then = BindBlock(ifStmt.Then.Statements);
-                IReadOnlyList<IrStmt> otherwise = ifStmt.Else switch
                 {
-                    null => new List<IrStmt>(),
-                    Block b => BindBlock(b.Statements),
-                    Stmt s => BindBlock(new List<Stmt> { s }),
-                };
-                return new IrIf(condition, then, otherwise, ifStmt.Span);
-            }
+                    IrExpr condition = RequireBool(BindExpr(ifStmt.Condition, IrType.Bool), ifStmt.Condition.Span);
+                    IReadOnlyList<IrStmt> then = BindBlock(ifStmt.Then.Statements);
+                    IReadOnlyList<IrStmt> otherwise = ifStmt.Else switch
+                    {
+                        null => new List<IrStmt>(),
+                        Block b => BindBlock(b.Statements),
+                        Stmt s => BindBlock(new List<Stmt> { s }),
+                    };
+                    return new IrIf(condition, then, otherwise, ifStmt.Span);
+                }
 
             case ExprStmt exprStmt:
-            {
-                if (exprStmt.Expression is not CallExpr)
                 {
-                    Report(Diagnostics.TypeMismatch, exprStmt.Span, "only a call can stand alone as a statement");
-                    return null;
-                }
+                    if (exprStmt.Expression is not CallExpr)
+                    {
+                        Report(Diagnostics.TypeMismatch, exprStmt.Span, "only a call can stand alone as a statement");
+                        return null;
+                    }
 
-                return new IrEffect(BindExpr(exprStmt.Expression, null), exprStmt.Span);
-            }
+                    return new IrEffect(BindExpr(exprStmt.Expression, null), exprStmt.Span);
+                }
 
             case RaiseStmt raise:
-            {
-                if (!TrapKindName.All.TryGetValue(raise.Kind, out TrapKindName? kind))
                 {
-                    Report(Diagnostics.UnknownName, raise.Span, $"unknown trap kind '{raise.Kind}' (expected one of {string.Join(", ", TrapKindName.All.Keys)})");
-                    return null;
-                }
+                    if (!TrapKindName.All.TryGetValue(raise.Kind, out TrapKindName? kind))
+                    {
+                        Report(Diagnostics.UnknownName, raise.Span, $"unknown trap kind '{raise.Kind}' (expected one of {string.Join(", ", TrapKindName.All.Keys)})");
+                        return null;
+                    }
 
-                IrExpr? value = raise.Value is null ? null : ToUnsigned64(BindExpr(raise.Value, null), raise.Value.Span);
-                return new IrRaise(kind, value, raise.Span);
-            }
+                    IrExpr? value = raise.Value is null ? null : ToUnsigned64(BindExpr(raise.Value, null), raise.Value.Span);
+                    return new IrRaise(kind, value, raise.Span);
+                }
 
             case ReturnStmt ret:
                 return BindReturn(ret);
@@ -203,10 +203,10 @@ internal sealed class Binder
 
                 return new IrRegWrite(reg, null, Coerce(BindExpr(assign.Value, reg.Type), reg.Type, assign.Value.Span), assign.Span);
             case IndexExpr { Target: NameExpr array } index when FindRegister(array.Name) is { IsArray: true } reg:
-            {
-                IrExpr i = BindIndex(reg, index.Index);
-                return new IrRegWrite(reg, i, Coerce(BindExpr(assign.Value, reg.Type), reg.Type, assign.Value.Span), assign.Span);
-            }
+                {
+                    IrExpr i = BindIndex(reg, index.Index);
+                    return new IrRegWrite(reg, i, Coerce(BindExpr(assign.Value, reg.Type), reg.Type, assign.Value.Span), assign.Span);
+                }
 
             case NameExpr name when name.Name == "pc":
                 Report(Diagnostics.TypeMismatch, name.Span, "the PC cannot be assigned: use jump(target)");
@@ -272,16 +272,16 @@ internal sealed class Binder
                 Report(Diagnostics.TypeMismatch, index.Span, "only register arrays can be indexed; use x[hi:lo] for bits");
                 return Error();
             case SliceExpr slice:
-            {
-                IrExpr operand = BindExpr(slice.Target, null);
-                if (!operand.Type.IsInt || operand.Type.IsLiteral || slice.High < slice.Low || slice.High >= operand.Type.Bits)
                 {
-                    Report(Diagnostics.TypeMismatch, slice.Span, $"bits [{slice.High}:{slice.Low}] are not within a {operand.Type}");
-                    return Error();
-                }
+                    IrExpr operand = BindExpr(slice.Target, null);
+                    if (!operand.Type.IsInt || operand.Type.IsLiteral || slice.High < slice.Low || slice.High >= operand.Type.Bits)
+                    {
+                        Report(Diagnostics.TypeMismatch, slice.Span, $"bits [{slice.High}:{slice.Low}] are not within a {operand.Type}");
+                        return Error();
+                    }
 
-                return new IrSlice(operand, slice.High, slice.Low);
-            }
+                    return new IrSlice(operand, slice.High, slice.Low);
+                }
 
             case CallExpr call:
                 return BindCall(call, expected);
@@ -290,13 +290,13 @@ internal sealed class Binder
             case BinaryExpr binary:
                 return BindBinary(binary, expected);
             case ConditionalExpr conditional:
-            {
-                IrExpr condition = RequireBool(BindExpr(conditional.Condition, IrType.Bool), conditional.Condition.Span);
-                IrExpr a = BindExpr(conditional.WhenTrue, expected);
-                IrExpr b = BindExpr(conditional.WhenFalse, expected);
-                (a, b) = Unify(a, b, "?:", conditional.Span, expected);
-                return new IrConditional(condition, a, b);
-            }
+                {
+                    IrExpr condition = RequireBool(BindExpr(conditional.Condition, IrType.Bool), conditional.Condition.Span);
+                    IrExpr a = BindExpr(conditional.WhenTrue, expected);
+                    IrExpr b = BindExpr(conditional.WhenFalse, expected);
+                    (a, b) = Unify(a, b, "?:", conditional.Span, expected);
+                    return new IrConditional(condition, a, b);
+                }
 
             default:
                 Report(Diagnostics.Syntax, expr.Span, "unsupported expression");

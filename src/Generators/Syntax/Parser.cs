@@ -12,9 +12,24 @@ internal sealed class Parser
 {
     private static readonly Dictionary<string, int> BinaryPrecedence = new()
     {
-        ["||"] = 1, ["&&"] = 2, ["|"] = 3, ["^"] = 4, ["&"] = 5,
-        ["=="] = 6, ["!="] = 6, ["<"] = 7, ["<="] = 7, [">"] = 7, [">="] = 7,
-        ["<<"] = 8, [">>"] = 8, ["+"] = 9, ["-"] = 9, ["*"] = 10, ["/"] = 10, ["%"] = 10,
+        ["||"] = 1,
+        ["&&"] = 2,
+        ["|"] = 3,
+        ["^"] = 4,
+        ["&"] = 5,
+        ["=="] = 6,
+        ["!="] = 6,
+        ["<"] = 7,
+        ["<="] = 7,
+        [">"] = 7,
+        [">="] = 7,
+        ["<<"] = 8,
+        [">>"] = 8,
+        ["+"] = 9,
+        ["-"] = 9,
+        ["*"] = 10,
+        ["/"] = 10,
+        ["%"] = 10,
     };
 
     /// <summary>Words that start a member: a setting or pattern that runs into one is missing its end.</summary>

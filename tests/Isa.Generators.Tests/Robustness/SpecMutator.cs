@@ -69,48 +69,48 @@ internal sealed class SpecMutator
             case 1:
                 return (Splice(_text, at, 0, t.Text + " "), $"duplicate {Describe(t)}");
             case 2:
-            {
-                Token u = _tokens[Math.Min(_tokens.Count - 1, _tokens.IndexOf(t) + 1)];
-                if (u.Span.Start == t.Span.Start)
                 {
-                    return (Splice(_text, at, length, ""), $"delete {Describe(t)}");
-                }
+                    Token u = _tokens[Math.Min(_tokens.Count - 1, _tokens.IndexOf(t) + 1)];
+                    if (u.Span.Start == t.Span.Start)
+                    {
+                        return (Splice(_text, at, length, ""), $"delete {Describe(t)}");
+                    }
 
-                string swapped = _text.Substring(0, at) + Source(u) + _text.Substring(at + length, u.Span.Start - at - length) + Source(t) + _text.Substring(u.Span.Start + u.Span.Length);
-                return (swapped, $"swap {Describe(t)} and {Describe(u)}");
-            }
+                    string swapped = _text.Substring(0, at) + Source(u) + _text.Substring(at + length, u.Span.Start - at - length) + Source(t) + _text.Substring(u.Span.Start + u.Span.Length);
+                    return (swapped, $"swap {Describe(t)} and {Describe(u)}");
+                }
 
             case 3:
-            {
-                // Mostly a token of the same kind (a name for a name), which keeps the syntax valid
-                // and exercises the checker: another register, field, format or type.
-                Token other = _tokens[random.Next(_tokens.Count)];
-                for (int tries = 0; tries < 20 && other.Kind != t.Kind && random.Next(4) != 0; tries++)
                 {
-                    other = _tokens[random.Next(_tokens.Count)];
+                    // Mostly a token of the same kind (a name for a name), which keeps the syntax valid
+                    // and exercises the checker: another register, field, format or type.
+                    Token other = _tokens[random.Next(_tokens.Count)];
+                    for (int tries = 0; tries < 20 && other.Kind != t.Kind && random.Next(4) != 0; tries++)
+                    {
+                        other = _tokens[random.Next(_tokens.Count)];
+                    }
+
+                    return (Splice(_text, at, length, Source(other)), $"replace {Describe(t)} by {Describe(other)}");
                 }
 
-                return (Splice(_text, at, length, Source(other)), $"replace {Describe(t)} by {Describe(other)}");
-            }
-
             case 4:
-            {
-                string number = InterestingNumbers[random.Next(InterestingNumbers.Length)];
-                return (Splice(_text, at, length, number), $"replace {Describe(t)} by {number}");
-            }
+                {
+                    string number = InterestingNumbers[random.Next(InterestingNumbers.Length)];
+                    return (Splice(_text, at, length, number), $"replace {Describe(t)} by {number}");
+                }
 
             case 5:
-            {
-                (int start, int lineLength) = _lines[random.Next(_lines.Count)];
-                lineLength = Math.Min(lineLength, _text.Length - start);
-                return (Splice(_text, start, 0, _text.Substring(start, lineLength) + (lineLength > 0 && _text[start + lineLength - 1] == '\n' ? "" : "\n")), $"duplicate line at {start}");
-            }
+                {
+                    (int start, int lineLength) = _lines[random.Next(_lines.Count)];
+                    lineLength = Math.Min(lineLength, _text.Length - start);
+                    return (Splice(_text, start, 0, _text.Substring(start, lineLength) + (lineLength > 0 && _text[start + lineLength - 1] == '\n' ? "" : "\n")), $"duplicate line at {start}");
+                }
 
             case 6:
-            {
-                (int start, int lineLength) = _lines[random.Next(_lines.Count)];
-                return (Splice(_text, start, Math.Min(lineLength, _text.Length - start), ""), $"delete line at {start}");
-            }
+                {
+                    (int start, int lineLength) = _lines[random.Next(_lines.Count)];
+                    return (Splice(_text, start, Math.Min(lineLength, _text.Length - start), ""), $"delete line at {start}");
+                }
 
             case 7:
                 return (_text.Substring(0, at), $"truncate before {Describe(t)}");
@@ -148,22 +148,22 @@ internal sealed class SpecMutator
         switch (random.Next(3))
         {
             case 0:
-            {
-                string inserted = new(Enumerable.Range(0, 1 + random.Next(3)).Select(_ => InsertableCharacters[random.Next(InsertableCharacters.Length)]).ToArray());
-                return (Splice(text, at, 0, inserted), $"insert '{Escape(inserted)}' at {at}");
-            }
+                {
+                    string inserted = new(Enumerable.Range(0, 1 + random.Next(3)).Select(_ => InsertableCharacters[random.Next(InsertableCharacters.Length)]).ToArray());
+                    return (Splice(text, at, 0, inserted), $"insert '{Escape(inserted)}' at {at}");
+                }
 
             case 1:
-            {
-                int length = Math.Min(text.Length - at, 1 + random.Next(8));
-                return (Splice(text, at, length, ""), $"delete {length} chars at {at}");
-            }
+                {
+                    int length = Math.Min(text.Length - at, 1 + random.Next(8));
+                    return (Splice(text, at, length, ""), $"delete {length} chars at {at}");
+                }
 
             default:
-            {
-                char c = (char)random.Next(1, 0x3000);
-                return (Splice(text, at, 0, c.ToString()), $"insert U+{(int)c:X4} at {at}");
-            }
+                {
+                    char c = (char)random.Next(1, 0x3000);
+                    return (Splice(text, at, 0, c.ToString()), $"insert U+{(int)c:X4} at {at}");
+                }
         }
     }
 

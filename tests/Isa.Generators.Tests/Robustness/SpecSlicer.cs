@@ -130,21 +130,21 @@ internal static class SpecSlicer
             case "alias":
                 return new MemberText(source, null, Name(first + 3) is { } target ? new List<string> { target } : new List<string>());
             case "test":
-            {
-                // test a(...), b(...) steps 2 ... : the names at parenthesis depth 0 before the setup block.
-                var names = new List<string>();
-                int depth = 0;
-                for (int i = first + 1; i <= end && !tokens[i].Is("{"); i++)
                 {
-                    depth += tokens[i].Is("(") ? 1 : tokens[i].Is(")") ? -1 : 0;
-                    if (depth == 0 && tokens[i].Kind == TokenKind.Identifier && tokens[i].Text != "steps")
+                    // test a(...), b(...) steps 2 ... : the names at parenthesis depth 0 before the setup block.
+                    var names = new List<string>();
+                    int depth = 0;
+                    for (int i = first + 1; i <= end && !tokens[i].Is("{"); i++)
                     {
-                        names.Add(tokens[i].Text);
+                        depth += tokens[i].Is("(") ? 1 : tokens[i].Is(")") ? -1 : 0;
+                        if (depth == 0 && tokens[i].Kind == TokenKind.Identifier && tokens[i].Text != "steps")
+                        {
+                            names.Add(tokens[i].Text);
+                        }
                     }
-                }
 
-                return new MemberText(source, null, names);
-            }
+                    return new MemberText(source, null, names);
+                }
 
             default:
                 return new MemberText(source, null, new List<string>());
