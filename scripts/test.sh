@@ -6,6 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 bash scripts/setup-deps.sh
 bash scripts/build-test-programs.sh
+dotnet format Isa.sln --verify-no-changes
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

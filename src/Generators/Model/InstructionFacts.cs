@@ -108,7 +108,11 @@ internal static class InstructionFacts
 
                 if (call.Builtin.Name == "jump")
                 {
-                    flags.Add(conditional ? "Branch" : "Jump");
+                    if (conditional)
+                    {
+                        flags.Add("Branch");
+                    }
+
                     flags.Add("Jump");
                     if (ReadsRegisters(call.Arguments[0]))
                     {

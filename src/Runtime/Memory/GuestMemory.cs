@@ -108,17 +108,17 @@ public sealed unsafe class GuestMemory : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort Read16(uint address) => Fits(address, 2, MemoryPermissions.Read)
         ? Unsafe.ReadUnaligned<ushort>(_window + address)
-        : (ushort)ReadSlow(address, 2);
+        : (ushort)AccessSlow(address, 2, MemoryPermissions.Read, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Read32(uint address) => Fits(address, 4, MemoryPermissions.Read)
         ? Unsafe.ReadUnaligned<uint>(_window + address)
-        : (uint)ReadSlow(address, 4);
+        : (uint)AccessSlow(address, 4, MemoryPermissions.Read, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Read64(uint address) => Fits(address, 8, MemoryPermissions.Read)
         ? Unsafe.ReadUnaligned<ulong>(_window + address)
-        : ReadSlow(address, 8);
+        : AccessSlow(address, 8, MemoryPermissions.Read, 0);
 
     /// <summary>Reads an instruction word: the page must be executable.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -259,8 +259,6 @@ public sealed unsafe class GuestMemory : IDisposable
         => (address & PageMask) <= PageSize - size && (_permissions[address >> PageShift] & (byte)access) != 0;
 
     /// <summary>An access that straddles two pages (or wraps at 4 GiB): byte by byte, little-endian.</summary>
-    private ulong ReadSlow(uint address, int size) => AccessSlow(address, size, MemoryPermissions.Read, 0);
-
     private ulong AccessSlow(uint address, int size, MemoryPermissions access, ulong value)
     {
         for (int i = 0; i < size; i++)
