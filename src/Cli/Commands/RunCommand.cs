@@ -1,4 +1,5 @@
 using Isa.Cli.Disassembly;
+using Isa.Backends.Jit;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Loaders.Elf;
@@ -26,7 +27,7 @@ public sealed class RunCommand : Command
 
     protected override IReadOnlyList<string> OptionHelp =>
     [
-        "--engine interp     the generated interpreter (the only engine so far)",
+        "--engine jit|interp the x64 JIT (default) or the generated interpreter",
         "--sysroot DIR       the guest's / for its dynamic linker, libraries and absolute paths that exist there (qemu's -L)",
         "--strace            log every syscall to stderr",
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
@@ -41,10 +42,10 @@ public sealed class RunCommand : Command
             throw new CommandException("needs the program to run");
         }
 
-        string engine = arguments.Value("--engine") ?? "interp";
-        if (engine != "interp")
+        string engine = arguments.Value("--engine") ?? "jit";
+        if (engine is not ("jit" or "interp"))
         {
-            throw new CommandException($"unknown engine '{engine}' (available: interp)");
+            throw new CommandException($"unknown engine '{engine}' (available: jit, interp)");
         }
 
         string path = arguments.Positionals[0];
@@ -80,7 +81,8 @@ public sealed class RunCommand : Command
         }
 
         using var process = new GuestProcess(isa, abi, path, sysroot);
-        ICpu cpu = isa.CreateCpu(process.Memory);
+        using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory) : null;
+        ICpu cpu = jit?.CreateCpu() ?? isa.CreateCpu(process.Memory);
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal).ToList();
         ElfProgramLoader.Load(process, cpu, program, arguments.Positionals, environment);
@@ -92,6 +94,12 @@ public sealed class RunCommand : Command
         {
             double elapsed = clock.Elapsed.TotalSeconds;
             Console.Error.WriteLine($"isa: {cpu.InstructionsRetired} guest instructions in {elapsed:0.000} s ({cpu.InstructionsRetired / elapsed / 1e6:0.0} million/s, {engine})");
+            if (jit is not null)
+            {
+                JitStatistics j = jit.Statistics;
+                double t = j.TranslationTime.TotalSeconds;
+                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.0} million/s), {j.Invalidations} invalidated");
+            }
         }
 
         if (outcome.Message is { } message)

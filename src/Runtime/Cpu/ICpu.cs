@@ -12,6 +12,12 @@ public interface ICpu
 
     GuestMemory Memory { get; }
 
+    /// <summary>
+    /// The native address of the architectural state, laid out as <see cref="GuestIsa.StateLayout"/>,
+    /// with a <see cref="CpuStateBlock"/> header before it: execution hosts read and write it in place.
+    /// </summary>
+    nint StateAddress { get; }
+
     /// <summary>The address of the next instruction to execute. Setting it also clears any pending delayed branch.</summary>
     ulong Pc { get; set; }
 
