@@ -89,7 +89,22 @@ public sealed unsafe class JitEngine : IDisposable
             _blocks[pc] = block;
             if (Trace)
             {
-                Console.Error.WriteLine($"jit: 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + Isa.Disassemble(ReadWordAt(pc), pc) : "")}");
+                Console.Error.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + Isa.Disassemble(ReadWordAt(pc), pc) : "")}");
+                if (TraceCode && t is not null)
+                {
+                    for (ulong p = pc; p < end; p += (ulong)Isa.InstructionBytes)
+                    {
+                        Console.Error.WriteLine($"    {p:x8}  {Isa.Disassemble(ReadWordAt(p), p)}");
+                    }
+
+                    var formatter = new Iced.Intel.NasmFormatter();
+                    var output = new Iced.Intel.StringOutput();
+                    foreach (Iced.Intel.Instruction instruction in t.Assembler.Instructions)
+                    {
+                        formatter.Format(instruction, output);
+                        Console.Error.WriteLine("        " + output.ToStringAndReset());
+                    }
+                }
             }
             for (ulong page = pc & ~(ulong)GuestMemory.PageMask; page < end; page += GuestMemory.PageSize)
             {
@@ -184,7 +199,8 @@ public sealed unsafe class JitEngine : IDisposable
         }
     }
 
-    private static readonly bool Trace = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") == "1";
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") is "1" or "2";
+    private static readonly bool TraceCode = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") == "2";
 
     private ulong ReadWordAt(ulong pc)
     {

@@ -16,6 +16,13 @@ namespace Isa.Generators.Emit;
 internal sealed class JitLowering
 {
     public const string Emitter = "jit";
+
+    /// <summary>The builtins this lowering renders; semantics using any other run on the interpreter.</summary>
+    private static readonly HashSet<string> Lowered = new()
+    {
+        "load8", "load16", "load32", "load64", "store8", "store16", "store32", "store64", "jump",
+        "nullify_delay_slot", "big_endian", "clz", "ctz", "popcount", "bitrev", "byteswap", "rotr", "rotl",
+    };
     private readonly IsaModel _isa;
     private readonly HashSet<Local> _mutable;
     private readonly string? _returnVariable;
@@ -115,6 +122,9 @@ internal sealed class JitLowering
                 break;
             case IrRegWrite write:
                 RegisterWrite(w, write);
+                break;
+            case IrIf { Then.Count: 1, Else.Count: 0 } f when f.Then[0] is IrRaise raise:
+                w.Line($"{Emitter}.RaiseIf({Expr(f.Condition)}, TrapKind.{raise.Kind.RuntimeName}, {(raise.Value is null ? $"{Emitter}.Constant(0, JitType.U32)" : Expr(raise.Value))});");
                 break;
             case IrIf { Condition: IrConst { Value: 1 }, Else.Count: 0 } block:
                 Statements(w, block.Then);
@@ -236,7 +246,7 @@ internal sealed class JitLowering
                 return $"{Emitter}.Constant({Emitter}.BigEndian ? 1UL : 0UL, JitType.Bool)";
             case "rotr" or "rotl":
                 return $"{Emitter}.Intrinsic(JitIntrinsic.{(name == "rotr" ? "RotateRight" : "RotateLeft")}, {Expr(a[0])}, {Expr(a[1])}, {Type(call.Type)})";
-            default:
+            case "clz" or "ctz" or "popcount" or "bitrev" or "byteswap":
                 string intrinsic = name switch
                 {
                     "clz" => "LeadingZeros",
@@ -246,6 +256,8 @@ internal sealed class JitLowering
                     _ => "ByteSwap",
                 };
                 return $"{Emitter}.Intrinsic(JitIntrinsic.{intrinsic}, {Expr(a[0])}, {Emitter}.Constant(0, JitType.U32), {Type(call.Type)})";
+            default:
+                return $"throw new JitUnsupportedException(\"builtin {name}\")";
         }
     }
 
@@ -370,7 +382,7 @@ internal sealed class JitLowering
             case IrSlice s:
                 return Supports(s.Operand, seen);
             case IrBuiltinCall call:
-                return call.Builtin.Flag != "FloatingPoint" && call.Arguments.All(a => Supports(a, seen));
+                return Lowered.Contains(call.Builtin.Name) && call.Arguments.All(a => Supports(a, seen));
             case IrFuncCall call:
                 if (!call.Arguments.All(a => Supports(a, seen)))
                 {

@@ -51,6 +51,9 @@ public interface IJitEmitter
     /// <summary>A precise trap: the guest stops at this instruction with <paramref name="kind"/>.</summary>
     void Raise(TrapKind kind, JitValue value);
 
+    /// <summary>A precise trap when <paramref name="condition"/> holds (the common <c>if (...) raise</c>).</summary>
+    void RaiseIf(JitValue condition, TrapKind kind, JitValue value);
+
     /// <summary>Keeps a value for several uses (a spec <c>let</c>): later writes to its sources do not change it.</summary>
     JitValue Let(JitValue value);
 

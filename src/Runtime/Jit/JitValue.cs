@@ -18,6 +18,7 @@ public enum JitValueKind
     GuestRegister,
     Memory,
     Variable,
+    Deferred,
     Dead,
 }
 

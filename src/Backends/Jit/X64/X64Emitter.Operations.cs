@@ -145,6 +145,21 @@ internal sealed partial class X64Emitter
             }
         }
 
+        // x + imm (32-bit) and x & imm wait for their use: an address, a test, or a lea into a home.
+        bool deferrable = (op == JitBinary.Add && type == JitType.U32) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32);
+        if (deferrable && right.IsConstant && left.Type == type && Locate(left) is { Kind: LocationKind.Register } source)
+        {
+            int owned = left.Kind == JitValueKind.Temporary ? left.Slot : -1;
+            if (left.Kind == JitValueKind.Deferred)
+            {
+                owned = _deferred[left.Slot].Owned;
+                _deferred[left.Slot] = _deferred[left.Slot] with { Owned = -1 };
+            }
+
+            _deferred.Add(new DeferredOp(op, source.Register, (int)(uint)right.Constant, owned, -1));
+            return new JitValue(JitValueKind.Deferred, _deferred.Count - 1, 0, type);
+        }
+
         bool bitwise = op is JitBinary.And or JitBinary.Or or JitBinary.Xor;
         bool narrow = type.Bits <= 32 && !(bitwise && type.Signed);
         int d = IntoNewTemp(left);
@@ -330,6 +345,16 @@ internal sealed partial class X64Emitter
 
     private JitValue Compare(JitBinary op, JitValue left, JitValue right)
     {
+        if (op is JitBinary.Eq or JitBinary.Ne && right is { IsConstant: true, Constant: 0 } && IsUnmaterialized(left, JitBinary.And))
+        {
+            DeferredOp and = _deferred[left.Slot];
+            _a.test(R32(and.Source), and.Immediate);
+            Release(left);
+            int t = AllocateTemp();
+            _pendingFlags = (t, op == JitBinary.Eq ? ConditionCode.e : ConditionCode.ne);
+            return Temp(t, JitType.Bool);
+        }
+
         bool wide = left.Type.Bits > 32;
         bool signed = left.Type.Signed;
         Location l = Locate(left), r = Locate(right);
@@ -575,7 +600,8 @@ internal sealed partial class X64Emitter
 
     public JitValue Select(JitValue condition, JitValue whenTrue, JitValue whenFalse)
     {
-        bool flags = IsPendingFlags(condition);
+        // Materializing a deferred and would clobber a pending comparison: turn it into a value first.
+        bool flags = IsPendingFlags(condition) && !IsUnmaterialized(whenTrue, JitBinary.And) && !IsUnmaterialized(whenFalse, JitBinary.And);
         if (!flags)
         {
             FlushFlags();
@@ -723,9 +749,8 @@ internal sealed partial class X64Emitter
             return Dead(type);
         }
 
-        int a = AddressRegister(address);
-        int d = address.Kind == JitValueKind.Temporary ? address.Slot : AllocateTemp();
-        AssemblerMemoryOperand m = Guest(bytes, a);
+        AssemblerMemoryOperand m = GuestOperand(bytes, address);
+        int d = TakeOwnedRegister(address) ?? AllocateTemp();
         switch (bytes)
         {
             case 1:
@@ -776,8 +801,7 @@ internal sealed partial class X64Emitter
             return;
         }
 
-        int a = AddressRegister(address);
-        AssemblerMemoryOperand m = Guest(bytes, a);
+        AssemblerMemoryOperand m = GuestOperand(bytes, address);
         Location v = Locate(value);
         if (v.Kind == LocationKind.Immediate && (bytes < 8 || (long)v.Value == (int)v.Value || BigEndian))
         {
@@ -831,6 +855,36 @@ internal sealed partial class X64Emitter
 
         Release(address);
         Release(value);
+    }
+
+    /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
+    private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
+    {
+        if (_addressing == MemoryAddressing.GsSegment && IsUnmaterialized(address, JitBinary.Add))
+        {
+            DeferredOp add = _deferred[address.Slot];
+            AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
+            return size.gs[R32(add.Source) + add.Immediate];
+        }
+
+        return Guest(bytes, AddressRegister(address));
+    }
+
+    /// <summary>The register an owned value holds, handed over to the caller (null if the value owns none).</summary>
+    private int? TakeOwnedRegister(JitValue v)
+    {
+        if (v.Kind == JitValueKind.Temporary)
+        {
+            return v.Slot;
+        }
+
+        if (v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Owned is var owned and >= 0)
+        {
+            _deferred[v.Slot] = _deferred[v.Slot] with { Owned = -1 };
+            return owned;
+        }
+
+        return null;
     }
 
     /// <summary>A register holding the 32-bit guest address zero-extended (canonical u32).</summary>

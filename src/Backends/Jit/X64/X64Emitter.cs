@@ -16,9 +16,9 @@ namespace Isa.Backends.Jit.X64;
 internal sealed partial class X64Emitter : IJitEmitter
 {
     // RBX holds the state pointer; RAX, RCX and RDX are scratch inside one operation.
-    private static readonly int[] TempRegisters = [6, 7, 8, 9, 10, 11];
-    private static readonly int[] CacheRegistersGs = [5, 12, 13, 14, 15];
-    private static readonly int[] CacheRegistersBase = [5, 12, 13, 14];
+    private static readonly int[] TempRegisters = [8, 9, 10, 11];
+    private static readonly int[] CacheRegistersGs = [5, 6, 7, 12, 13, 14, 15];
+    private static readonly int[] CacheRegistersBase = [5, 6, 7, 12, 13, 14];
     private const int Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, R15 = 15;
 
     private readonly Assembler _a;
@@ -36,6 +36,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     // Instruction-wide.
     private uint _freeTemps;
     private readonly List<Pin> _pins = [];
+    private readonly List<DeferredOp> _deferred = [];
     private readonly List<Label> _labels = [];
     private readonly Stack<IfFrame> _ifs = new();
     private bool _dead;
@@ -87,6 +88,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
 
         _pins.Clear();
+        _deferred.Clear();
         _labels.Clear();
         _ifs.Clear();
         _dead = false;
@@ -139,6 +141,18 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     private void Release(JitValue v)
     {
+        if (v.Kind == JitValueKind.Deferred)
+        {
+            DeferredOp d = _deferred[v.Slot];
+            if (d.Owned >= 0)
+            {
+                _freeTemps |= 1u << d.Owned;
+                _deferred[v.Slot] = d with { Owned = -1 };
+            }
+
+            return;
+        }
+
         if (v.Kind == JitValueKind.Temporary)
         {
             _freeTemps |= 1u << v.Slot;
@@ -156,6 +170,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         JitValueKind.Temporary or JitValueKind.GuestRegister or JitValueKind.Variable => Location.InRegister(v.Slot),
         JitValueKind.Memory => Location.InState(v.Slot, (int)(v.Constant & 0xFF), (v.Constant & 0x100) != 0),
         JitValueKind.Pinned => _pins[v.Slot].Location,
+        JitValueKind.Deferred => Location.InRegister(Materialize(v.Slot)),
         _ => throw new InvalidOperationException(v.Kind.ToString()),
     };
 
@@ -165,6 +180,16 @@ internal sealed partial class X64Emitter : IJitEmitter
         if (v.Kind == JitValueKind.Temporary)
         {
             return v.Slot;
+        }
+
+        if (v.Kind == JitValueKind.Deferred)
+        {
+            int m = Materialize(v.Slot);
+            if (_deferred[v.Slot].Owned == m)
+            {
+                _deferred[v.Slot] = _deferred[v.Slot] with { Owned = -1 };
+                return m;
+            }
         }
 
         int r = AllocateTemp();
@@ -230,6 +255,10 @@ internal sealed partial class X64Emitter : IJitEmitter
         else
         {
             location = Locate(value);
+            if (value.Kind == JitValueKind.Deferred)
+            {
+                _deferred[value.Slot] = _deferred[value.Slot] with { Owned = -1 };
+            }
         }
 
         int source = value.Kind == JitValueKind.GuestRegister ? value.Slot : -1;
@@ -324,15 +353,23 @@ internal sealed partial class X64Emitter : IJitEmitter
         int offset = RegisterOffset(file, index);
         Home? home = HomeOf(file, offset);
         CopyPinsOf(home?.Register ?? -1, offset);
-        Location source = Locate(value);
         if (home is { } h)
         {
-            MoveTo(h.Register, source);
+            if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0)
+            {
+                Compute(_deferred[value.Slot], h.Register);
+            }
+            else
+            {
+                MoveTo(h.Register, Locate(value));
+            }
+
             _homes[offset] = h with { Written = true };
         }
         else
         {
             int bytes = _layout.RegisterFiles[file].ElementBytes;
+            Location source = Locate(value);
             if (source.Kind == LocationKind.Immediate && (bytes == 4 || (long)source.Value == (int)source.Value))
             {
                 if (bytes == 8)
@@ -539,20 +576,49 @@ internal sealed partial class X64Emitter : IJitEmitter
             return;
         }
 
-        Location l = Locate(value);
-        if (l.Kind == LocationKind.Immediate && (long)l.Value == (int)l.Value)
+        // The trap's value is not needed here: the host re-runs a trapping instruction on the interpreter.
+        Release(value);
+        _a.jmp(NewTrapStub(kind));
+    }
+
+    public void RaiseIf(JitValue condition, TrapKind kind, JitValue value)
+    {
+        if (!IsPendingFlags(condition))
         {
-            _a.mov(__qword_ptr[rbx + JitContext.ExitValue], (int)l.Value);
-        }
-        else
-        {
-            _a.mov(__qword_ptr[rbx + JitContext.ExitValue], R64(InRegister(value, Rax)));
+            FlushFlags();
         }
 
         Release(value);
+        if (_dead || condition.Kind is JitValueKind.Constant or JitValueKind.Dead)
+        {
+            if (!_dead && condition.Constant != 0)
+            {
+                _a.jmp(NewTrapStub(kind));
+            }
+
+            Release(condition);
+            return;
+        }
+
+        if (IsPendingFlags(condition))
+        {
+            ConditionCode cc = _pendingFlags!.Value.Condition;
+            _pendingFlags = null;
+            Release(condition);
+            JumpIf(cc, NewTrapStub(kind));
+            return;
+        }
+
+        TestNonZero(condition);
+        Release(condition);
+        _a.jne(NewTrapStub(kind));
+    }
+
+    private Label NewTrapStub(TrapKind kind)
+    {
         Label stub = _a.CreateLabel();
-        _a.jmp(stub);
         Traps.Add(new TrapStub(stub, Current.Pc, Current.Index, Current.InDelaySlot, kind));
+        return stub;
     }
 
     private void JumpIfFalse(JitValue condition, Label target)
@@ -584,6 +650,39 @@ internal sealed partial class X64Emitter : IJitEmitter
         _a.test(R64(r), R64(r));
     }
 
+    private int Materialize(int index)
+    {
+        DeferredOp d = _deferred[index];
+        if (d.Materialized >= 0)
+        {
+            return d.Materialized;
+        }
+
+        int r = d.Owned >= 0 ? d.Owned : AllocateTemp();
+        Compute(d, r);
+        _deferred[index] = d with { Owned = r, Materialized = r };
+        return r;
+    }
+
+    private void Compute(DeferredOp d, int r)
+    {
+        if (d.Op == JitBinary.Add)
+        {
+            _a.lea(R32(r), __[R64(d.Source) + d.Immediate]); // 32-bit lea: wraps and zero-extends
+            return;
+        }
+
+        if (r != d.Source)
+        {
+            _a.mov(R32(r), R32(d.Source));
+        }
+
+        _a.and(R32(r), d.Immediate);
+    }
+
+    private bool IsUnmaterialized(JitValue v, JitBinary op) =>
+        v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Materialized < 0 && _deferred[v.Slot].Op == op;
+
     private bool IsPendingFlags(JitValue v) => v.Kind == JitValueKind.Temporary && _pendingFlags?.Register == v.Slot;
 
     /// <summary>Turns a pending comparison into a 0/1 value in its register (setcc does not change the flags).</summary>
@@ -614,6 +713,12 @@ internal sealed partial class X64Emitter : IJitEmitter
     public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind);
 
     private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset);
+
+    /// <summary>
+    /// <c>source + imm</c> or <c>source &amp; imm</c> not computed yet: a load or store folds the add
+    /// into its address, a test against zero folds the and; anything else materializes it.
+    /// </summary>
+    private readonly record struct DeferredOp(JitBinary Op, int Source, int Immediate, int Owned, int Materialized);
 
     private readonly record struct IfFrame(bool Static, bool Taken, bool OuterDead, Label Else, Label End, bool HasElse);
 
