@@ -54,10 +54,10 @@ uses() { [[ " ${engines[*]} " == *" $1 "* ]]; }
 # ---- sizes: a native run takes ~0.3-1 s on an idle core (quick: ~20x less) -------------------
 declare -A SIZE
 if ((quick)); then
-  SIZE=([busybox-sha256]=16 [lua]="22 20000" [lists]=10 [matmul]=400 [statemachine]=300 [crc32]=120
+  SIZE=([busybox-sha256]=16 [lua]="22 20000" [lists]=60 [matmul]=400 [statemachine]=300 [crc32]=120
         [sha256]=4 [nbody]=200 [qsort]=8)
 else
-  SIZE=([busybox-sha256]=200 [lua]="27 200000" [lists]=200 [matmul]=8000 [statemachine]=6000 [crc32]=2500
+  SIZE=([busybox-sha256]=200 [lua]="27 200000" [lists]=1200 [matmul]=8000 [statemachine]=6000 [crc32]=2500
         [sha256]=80 [nbody]=4000 [qsort]=160)
 fi
 describe() {

@@ -1,5 +1,5 @@
 /* Linked lists (CoreMark's list kernel, grown): each round builds a list of
-   4096 malloc'd nodes, merge-sorts it, reverses it, finds values, drops every
+   1024 malloc'd nodes, merge-sorts it, reverses it, finds values, drops every
    node whose value is odd and frees the rest. Size: the number of rounds. */
 #include "common.h"
 
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     uint32_t check = 0;
     for (long round = 0; round < rounds; round++) {
         struct node *l = NULL;
-        for (int i = 0; i < 4096; i++) {
+        for (int i = 0; i < 1024; i++) {
             struct node *n = malloc(sizeof *n);
             if (!n) { printf("out of memory\n"); return 2; }
             n->value = bench_rand() % 100000;
