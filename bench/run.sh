@@ -197,7 +197,7 @@ for w in "${workloads[@]}"; do
       # isa run --timeout exits with 124: the interpreter ran out of time, a lower bound, not an error
       if [[ $e == interp ]] && ((STATUS == 124 && interp_limit > 0)); then bad=">$interp_limit"; break; fi
       if ((STATUS != 0)); then bad="FAIL($STATUS)"; break; fi
-      if [[ -z $ref ]]; then ref="$work/$w.$e.out"
+      if [[ -z $ref ]]; then ref="$work/$w.reference"; cp "$work/$w.$e.out" "$ref"
       elif ! cmp -s "$ref" "$work/$w.$e.out"; then bad=WRONG; break; fi
     done
     if [[ $bad == ">"* ]]; then
