@@ -39,7 +39,7 @@ while (($#)); do
     --engines) [[ $# -ge 2 ]] || die "--engines needs a list"; read -r -a engines <<<"${2//,/ }"; shift 2 ;;
     --repeat) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a positive number"; repeat=$2; shift 2 ;;
     --interp-limit) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--interp-limit needs a number of seconds"; interp_limit=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$SELF" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
