@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the guest command corpus (tests/conformance/commands.txt and the C programs) under
-# `isa run` and under qemu-mipsel, and prints one line per command with any difference.
+# `isa run` and under qemu-mipsel (or, for a program marked "reference: native", against its native
+# x86-64 run), and prints one line per command with any difference.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -9,11 +10,13 @@ isa="dotnet $root/src/Cli/bin/Release/net10.0/isa.dll"
 export BB=$root/.deps/sysroot-mipsel/bin/busybox LUA=$root/.deps/sysroot-mipsel/usr/bin/lua5.4 DATA=$root/tests/conformance/data
 [ -x "$BB" ] || { echo "missing $BB: run bash scripts/setup-deps.sh" >&2; exit 2; }
 pass=0 fail=0
-check() { # label, isa command, qemu command
-  local a b sa sb
-  a=$(cd "$DATA" && eval "$2" </dev/null 2>/dev/null); sa=$?
-  b=$(cd "$DATA" && eval "$3" </dev/null 2>/dev/null); sb=$?
-  if [ "$a" == "$b" ] && [ $sa == $sb ]; then pass=$((pass+1)); echo "same  $1"; else fail=$((fail+1)); echo "DIFF  $1 (status $sa vs qemu $sb)"; fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() { # label, isa command, reference command: stdout byte for byte (gzip and tar write binary) and status
+  local sa sb
+  (cd "$DATA" && eval "$2") </dev/null >"$tmp/ours" 2>/dev/null; sa=$?
+  (cd "$DATA" && eval "$3") </dev/null >"$tmp/reference" 2>/dev/null; sb=$?
+  if cmp -s "$tmp/ours" "$tmp/reference" && [ $sa == $sb ]; then pass=$((pass+1)); echo "same  $1"; else fail=$((fail+1)); echo "DIFF  $1 (status $sa vs reference $sb)"; fi
 }
 while IFS= read -r line; do
   case "$line" in ''|'#'*) continue;; esac
