@@ -9,7 +9,8 @@ namespace Isa.Cli.Commands;
 /// <summary>
 /// <c>isa run</c>: runs a Linux program of a guest ISA as qemu-user does: the guest's syscalls
 /// are served by the emulated kernel, its stdin, stdout and stderr are this process's, and the
-/// exit status is the guest's (128 + signal when a fault kills it, 124 on --timeout).
+/// exit status is the guest's; a guest killed by a signal kills this process by the same signal
+/// (a shell sees 128 + signal), and --timeout gives 124.
 /// </summary>
 public sealed class RunCommand : Command
 {
@@ -106,6 +107,14 @@ public sealed class RunCommand : Command
         {
             output.Flush();
             Console.Error.WriteLine($"isa: {message}");
+        }
+
+        if (outcome.KilledBySignal)
+        {
+            // The parent (a shell, a test) sees what it would see under qemu-user: death by the signal.
+            output.Flush();
+            Console.Error.Flush();
+            HostProcess.ExitBySignal(outcome.Signal);
         }
 
         return outcome.ShellStatus;

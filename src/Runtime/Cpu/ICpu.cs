@@ -21,6 +21,13 @@ public interface ICpu
     /// <summary>The address of the next instruction to execute. Setting it also clears any pending delayed branch.</summary>
     ulong Pc { get; set; }
 
+    /// <summary>
+    /// The address of the instruction after <see cref="Pc"/>: <c>Pc</c> plus one instruction, or a
+    /// taken branch's target while <see cref="Pc"/> is that branch's delay slot. Signal delivery
+    /// reads it to resume at the branch instead, as the Linux kernel does (EPC with Cause.BD).
+    /// </summary>
+    ulong NextPc { get; }
+
     /// <summary>Reads element <paramref name="index"/> of register file <paramref name="file"/> (an index into <see cref="GuestIsa.Registers"/>).</summary>
     ulong GetRegister(int file, int index);
 

@@ -1,4 +1,5 @@
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
@@ -21,6 +22,7 @@ public sealed class GuestProcess : IDisposable
         Sysroot = sysroot;
         Memory = new GuestMemory();
         Files = FileTable.WithStandardStreams();
+        Signals = new ProcessSignals(abi.SignalCount);
     }
 
     public GuestIsa Isa { get; }
@@ -30,6 +32,9 @@ public sealed class GuestProcess : IDisposable
     public GuestMemory Memory { get; }
 
     public FileTable Files { get; }
+
+    /// <summary>Signal dispositions, process-directed pending signals and interval timers.</summary>
+    public ProcessSignals Signals { get; }
 
     /// <summary>The guest program's host path (what <c>/proc/self/exe</c> names).</summary>
     public string ExecutablePath { get; }

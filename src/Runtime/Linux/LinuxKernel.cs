@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
@@ -27,6 +28,8 @@ public sealed partial class LinuxKernel
         _memory = process.Memory;
         _strace = strace;
         _bigEndian = cpu.Isa.Endianness == Endianness.Big;
+        _thread = new ThreadSignals(_abi.SignalCount);
+        _unblockable = SignalSet.Empty.With(_abi.GuestSignal(HostSignal.SIGKILL)).With(_abi.GuestSignal(HostSignal.SIGSTOP));
     }
 
     /// <summary>Runs the guest until it exits, is killed by a signal, or <paramref name="timeout"/> passes.</summary>
@@ -35,7 +38,12 @@ public sealed partial class LinuxKernel
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            CpuExit exit = _cpu.Run(Slice);
+            if (DeliverSignals() is { } killed)
+            {
+                return killed;
+            }
+
+            CpuExit exit = _cpu.Run(SliceLength);
             switch (exit.Kind)
             {
                 case TrapKind.BudgetExhausted:
@@ -44,6 +52,7 @@ public sealed partial class LinuxKernel
                         return GuestOutcome.TimedOut(exit.Pc, limit);
                     }
 
+                    CheckTimers();
                     continue;
                 case TrapKind.Syscall:
                     Syscall();
@@ -52,10 +61,14 @@ public sealed partial class LinuxKernel
                         return GuestOutcome.Exited(status);
                     }
 
-                    _cpu.SkipTrappedInstruction();
                     continue;
                 default:
-                    return GuestOutcome.Signaled(Signals.For(exit), exit, RegisterDump());
+                    if (Fault(exit) is { } outcome)
+                    {
+                        return outcome;
+                    }
+
+                    continue;
             }
         }
     }
@@ -81,9 +94,15 @@ public sealed partial class LinuxKernel
             _strace.WriteLine($"{name}({args}) = {outcome}");
         }
 
-        if (_process.ExitStatus is null)
+        AfterSyscall(call, result);
+        if (_frameRestored)
+        {
+            _frameRestored = false; // rt_sigreturn restored the result registers and the PC
+        }
+        else if (_process.ExitStatus is null)
         {
             _abi.SetResult(_cpu, result);
+            _cpu.SkipTrappedInstruction();
         }
     }
 

@@ -7,16 +7,22 @@ namespace Isa.Runtime.Linux.Abi;
 /// The MIPS o32 Linux ABI: syscall number in v0, arguments in a0-a3 and then on the stack at
 /// sp+16, result in v0 with a3 = 1 and v0 = errno on failure; numbers start at 4000.
 /// </summary>
-public sealed class MipsO32Abi : LinuxAbi
+public sealed partial class MipsO32Abi : LinuxAbi
 {
     private const int V0 = 2, V1 = 3, A0 = 4, A3 = 7, Sp = 29, Ra = 31;
     private readonly int _gpr;
     private readonly int _threadPointer;
+    private readonly int _hi, _lo, _llbit, _fpr, _fcsr;
 
     public MipsO32Abi(GuestIsa isa)
     {
         _gpr = Require(isa, "gpr");
         _threadPointer = isa.RegisterFileIndex("ulr");
+        _hi = Require(isa, "hi");
+        _lo = Require(isa, "lo");
+        _llbit = isa.RegisterFileIndex("llbit");
+        _fpr = isa.RegisterFileIndex("fpr");
+        _fcsr = isa.RegisterFileIndex("fcsr");
     }
 
     public override string Name => "mips_o32";
