@@ -133,10 +133,10 @@ internal sealed unsafe class JitCpu : ICpu
         }
     }
 
-    private ulong NextPc
+    public ulong NextPc
     {
         get => _layout.PcBytes == 8 ? *(ulong*)(_state + _layout.NextPcOffset) : *(uint*)(_state + _layout.NextPcOffset);
-        set
+        private set
         {
             if (_layout.PcBytes == 8)
             {
