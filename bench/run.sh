@@ -23,7 +23,7 @@ SELF="$ROOT/bench/run.sh"
 PROGRAMS="$ROOT/bench/programs"
 SYSROOT="$ROOT/.deps/sysroot-mipsel"
 OUT="$ROOT/.deps/bench"
-ISA="$ROOT/src/Cli/bin/Release/net10.0/isa"
+ISA="$ROOT/.deps/isa/isa"
 ALL_ENGINES=(native qemu interp jit)
 ALL_WORKLOADS=(startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort)
 
@@ -80,10 +80,8 @@ command -v gcc >/dev/null && command -v mipsel-linux-gnu-gcc >/dev/null \
 [[ -x $SYSROOT/bin/busybox && -x $SYSROOT/usr/bin/lua5.4 ]] || die "the mipsel sysroot is missing: run bash scripts/setup-deps.sh"
 
 if uses interp || uses jit; then
-  log "building the isa CLI (Release)"
-  if ! msg=$(dotnet build "$ROOT/src/Cli/Isa.Cli.csproj" -c Release --nologo -v q -clp:ErrorsOnly 2>&1); then
-    echo "$msg" | tail -n 30 >&2; die "building the isa CLI failed"
-  fi
+  log "building the isa CLI (Release, ReadyToRun: scripts/build-cli.sh)"
+  bash "$ROOT/scripts/build-cli.sh" || die "building the isa CLI failed"
 fi
 
 # The bench programs (and hello) for x86-64 and for mipsel, rebuilt when a source is newer.

@@ -7,9 +7,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 bash scripts/setup-deps.sh >/dev/null
 bash scripts/build-test-programs.sh --no-run mipsel-O2 >/dev/null
-dotnet build src/Cli -c Release --nologo -v q >/dev/null
-isa="dotnet src/Cli/bin/Release/net10.0/isa.dll"
-echo "== nbody (MIPS32 little-endian, static) under isa run"
+bash scripts/build-cli.sh
+isa=.deps/isa/isa
+echo "== nbody (MIPS32 little-endian, static) under isa run (the JIT)"
 $isa run --stats .deps/programs/mipsel-O2/nbody
 echo "== Debian's lua5.4 (MIPS32, dynamic) under isa run"
 $isa run --stats --sysroot .deps/sysroot-mipsel .deps/sysroot-mipsel/usr/bin/lua5.4 tests/conformance/data/script.lua

@@ -16,7 +16,7 @@ namespace Isa.Backends.Jit;
 /// </summary>
 internal sealed class BlockTranslator
 {
-    public static readonly int MaxInstructions = int.TryParse(Environment.GetEnvironmentVariable("ISA_JIT_MAX_BLOCK"), out int n) ? n : 48;
+    public static readonly int MaxInstructions = int.TryParse(Environment.GetEnvironmentVariable("ISA_JIT_MAX_BLOCK"), out int n) ? n : 96;
     private readonly GuestIsa _isa;
     private readonly GuestMemory _memory;
     private readonly JitOptions _options;
@@ -100,8 +100,18 @@ internal sealed class BlockTranslator
 
     private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native)
     {
+        // A dry run first: the busiest guest registers get the host registers.
+        var counter = new RegisterUseCounter(_isa);
+        for (int i = 0; i < native; i++)
+        {
+            if (instructions[i].Valid)
+            {
+                _isa.JitFrontend.Emit(counter, instructions[i].Word, instructions[i].Pc);
+            }
+        }
+
         var a = new Assembler(64);
-        var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe);
+        var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)));
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
         var starts = new Label[native];
@@ -137,12 +147,28 @@ internal sealed class BlockTranslator
             }
         }
 
-        bool complete = native == instructions.Count;
         GuestInstruction last = instructions[native - 1];
         if (e.Nullifies)
         {
             Label skip = e.SkipDelaySlot;
             e.Bind(ref skip);
+        }
+
+        // A loop back to this block's start keeps the guest registers in host registers.
+        bool complete = native == instructions.Count;
+        Label loop = a.CreateLabel();
+        bool loops = complete && !e.IndirectTarget && (e.UnconditionalTarget == pc || (e.UnconditionalTarget is null && anyJump && e.ConstantTargets.Contains(pc)));
+        if (loops)
+        {
+            if (e.UnconditionalTarget == pc && !e.Nullifies)
+            {
+                a.jmp(loop);
+            }
+            else
+            {
+                a.cmp(__dword_ptr[rbx + nextPcOffset], (int)(uint)pc);
+                a.je(loop);
+            }
         }
 
         // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
@@ -208,6 +234,18 @@ internal sealed class BlockTranslator
 
             a.add(__qword_ptr[rbx + JitContext.Budget], native - stub.Index);
             a.mov(eax, (int)ExitReason.Trap + (int)stub.Kind);
+            a.jmp((ulong)_stubs.Exit);
+        }
+
+        if (loops)
+        {
+            e.Bind(ref loop);
+            a.sub(__qword_ptr[rbx + JitContext.Budget], native);
+            a.jge(starts[0]);
+            a.add(__qword_ptr[rbx + JitContext.Budget], native);
+            WriteBack(a, e.Homes);
+            a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
+            a.mov(eax, (int)ExitReason.Budget);
             a.jmp((ulong)_stubs.Exit);
         }
 

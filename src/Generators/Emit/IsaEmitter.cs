@@ -284,6 +284,7 @@ internal static class IsaEmitter
                 ["spec_name"] = r.Name,
                 ["field"] = r.IsArray ? r.CSharpName + "[0]" : r.CSharpName,
                 ["element_bytes"] = r.Type.RepBits / 8,
+                ["hardwired"] = string.Join(", ", r.Hardwired),
                 ["count"] = r.Count,
                 ["bits"] = r.Type.Bits,
                 ["names"] = Quoted(r.ElementNames),

@@ -5,8 +5,11 @@ namespace Isa.Runtime.Cpu;
 /// <param name="Count">Number of elements (1 for a scalar register).</param>
 /// <param name="Bits">Width of one element.</param>
 /// <param name="ElementNames">Display names of the elements, as the disassembler prints them.</param>
-public sealed record RegisterFileInfo(string Name, int Count, int Bits, IReadOnlyList<string> ElementNames)
+public sealed record RegisterFileInfo(string Name, int Count, int Bits, IReadOnlyList<string> ElementNames, IReadOnlyList<int>? Hardwired = null)
 {
+    /// <summary>Elements that always read as zero (writes to them are dropped).</summary>
+    public IReadOnlyList<int> HardwiredZero => Hardwired ?? [];
+
     public int IndexOf(string elementName)
     {
         for (int i = 0; i < ElementNames.Count; i++)

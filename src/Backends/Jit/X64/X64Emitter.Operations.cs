@@ -145,19 +145,24 @@ internal sealed partial class X64Emitter
             }
         }
 
-        // x + imm (32-bit) and x & imm wait for their use: an address, a test, or a lea into a home.
-        bool deferrable = (op == JitBinary.Add && type == JitType.U32) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32);
-        if (deferrable && right.IsConstant && left.Type == type && Locate(left) is { Kind: LocationKind.Register } source)
+        // 32-bit operations on a value in a register wait for their use: written to a guest register's
+        // home they compute in place, an add folds into an address, an and into a test.
+        bool deferrable = op is not JitBinary.Mul && ((type == JitType.U32 && left.Type == type) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32 && left.Type == type));
+        if (deferrable && Locate(left) is { Kind: LocationKind.Register } source)
         {
-            int owned = left.Kind == JitValueKind.Temporary ? left.Slot : -1;
-            if (left.Kind == JitValueKind.Deferred)
+            Location r = Locate(right);
+            if (r.Kind == LocationKind.Register || (r.Kind == LocationKind.Immediate) || (r.Kind == LocationKind.State && r.Bytes == 4 && !r.Signed))
             {
-                owned = _deferred[left.Slot].Owned;
-                _deferred[left.Slot] = _deferred[left.Slot] with { Owned = -1 };
+                DeferredKind kind = op switch
+                {
+                    JitBinary.Add => DeferredKind.Add,
+                    JitBinary.Sub => DeferredKind.Sub,
+                    JitBinary.And => DeferredKind.And,
+                    JitBinary.Or => DeferredKind.Or,
+                    _ => DeferredKind.Xor,
+                };
+                return Defer(kind, left, source, right, r, type);
             }
-
-            _deferred.Add(new DeferredOp(op, source.Register, (int)(uint)right.Constant, owned, -1));
-            return new JitValue(JitValueKind.Deferred, _deferred.Count - 1, 0, type);
         }
 
         bool bitwise = op is JitBinary.And or JitBinary.Or or JitBinary.Xor;
@@ -296,6 +301,11 @@ internal sealed partial class X64Emitter
                 return left;
             }
 
+            if (type == JitType.U32 && left.Type == type && !arithmetic && Locate(left) is { Kind: LocationKind.Register } source)
+            {
+                return Defer(op == JitBinary.Shl ? DeferredKind.Shl : DeferredKind.Shr, left, source, right, Location.Immediate((ulong)n), type);
+            }
+
             int d = IntoNewTemp(left);
             if (op == JitBinary.Shl)
             {
@@ -345,10 +355,19 @@ internal sealed partial class X64Emitter
 
     private JitValue Compare(JitBinary op, JitValue left, JitValue right)
     {
-        if (op is JitBinary.Eq or JitBinary.Ne && right is { IsConstant: true, Constant: 0 } && IsUnmaterialized(left, JitBinary.And))
+        if (op is JitBinary.Eq or JitBinary.Ne && right is { IsConstant: true, Constant: 0 } && IsUnmaterialized(left, DeferredKind.And)
+            && _deferred[left.Slot].Right.Kind is LocationKind.Immediate or LocationKind.Register)
         {
             DeferredOp and = _deferred[left.Slot];
-            _a.test(R32(and.Source), and.Immediate);
+            if (and.Right.Kind == LocationKind.Immediate)
+            {
+                _a.test(R32(and.Source), (int)(uint)and.Right.Value);
+            }
+            else
+            {
+                _a.test(R32(and.Source), R32(and.Right.Register));
+            }
+
             Release(left);
             int t = AllocateTemp();
             _pendingFlags = (t, op == JitBinary.Eq ? ConditionCode.e : ConditionCode.ne);
@@ -520,6 +539,13 @@ internal sealed partial class X64Emitter
             return operand;
         }
 
+        if (!IsPendingFlags(operand) && operand.Kind != JitValueKind.Deferred && !operand.Type.IsBool && !type.IsBool
+            && !(type.Bits < operand.Type.Bits || (type.Bits == operand.Type.Bits && type.Signed != operand.Type.Signed) || (operand.Type.Signed && !type.Signed && type.Bits < 64)))
+        {
+            // A widening that keeps the canonical form: no code, so a pending comparison stays in the flags.
+            return _dead ? Dead(type) : operand.IsConstant ? Constant(operand.Constant, type) : operand with { Type = type };
+        }
+
         FlushFlags();
         if (_dead)
         {
@@ -601,7 +627,7 @@ internal sealed partial class X64Emitter
     public JitValue Select(JitValue condition, JitValue whenTrue, JitValue whenFalse)
     {
         // Materializing a deferred and would clobber a pending comparison: turn it into a value first.
-        bool flags = IsPendingFlags(condition) && !IsUnmaterialized(whenTrue, JitBinary.And) && !IsUnmaterialized(whenFalse, JitBinary.And);
+        bool flags = IsPendingFlags(condition) && !MaterializingClobbersFlags(whenTrue) && !MaterializingClobbersFlags(whenFalse);
         if (!flags)
         {
             FlushFlags();
@@ -684,6 +710,14 @@ internal sealed partial class X64Emitter
         }
 
         bool wide = bits == 64;
+        if (op is JitIntrinsic.RotateRight or JitIntrinsic.RotateLeft && amount.IsConstant && type == JitType.U32 && operand.Type == type
+            && Locate(operand) is { Kind: LocationKind.Register } source)
+        {
+            int n = (int)(amount.Constant % 32);
+            n = op == JitIntrinsic.RotateLeft ? (32 - n) % 32 : n;
+            return n == 0 ? operand : Defer(DeferredKind.Ror, operand, source, amount, Location.Immediate((ulong)n), type);
+        }
+
         int d = IntoNewTemp(operand);
         if (op is JitIntrinsic.RotateRight or JitIntrinsic.RotateLeft)
         {
@@ -860,11 +894,11 @@ internal sealed partial class X64Emitter
     /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
     private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
     {
-        if (_addressing == MemoryAddressing.GsSegment && IsUnmaterialized(address, JitBinary.Add))
+        if (_addressing == MemoryAddressing.GsSegment && IsUnmaterialized(address, DeferredKind.Add) && _deferred[address.Slot].Right.Kind == LocationKind.Immediate)
         {
             DeferredOp add = _deferred[address.Slot];
             AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
-            return size.gs[R32(add.Source) + add.Immediate];
+            return size.gs[R32(add.Source) + (int)(uint)add.Right.Value];
         }
 
         return Guest(bytes, AddressRegister(address));

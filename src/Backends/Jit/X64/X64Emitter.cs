@@ -27,6 +27,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     private readonly MemoryAddressing _addressing;
     private readonly bool _movbe;
     private readonly int[] _cacheCandidates;
+    private readonly IReadOnlySet<int>? _preferredHomes;
 
     // Block-wide: guest registers' homes and what the block knows of them.
     private readonly Dictionary<int, Home> _homes = [];
@@ -44,11 +45,20 @@ internal sealed partial class X64Emitter : IJitEmitter
     private (int Register, ConditionCode Condition)? _pendingFlags;
     private int _lastLabelInstruction = -1;
 
-    public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing, bool movbe)
+    public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing, bool movbe, IReadOnlySet<int>? preferredHomes = null)
     {
+        _preferredHomes = preferredHomes;
         _a = assembler;
         _layout = isa.StateLayout;
         _files = isa.Registers;
+        for (int file = 0; file < _files.Count; file++)
+        {
+            foreach (int index in _files[file].HardwiredZero)
+            {
+                _known[_layout.RegisterOffset(file, index)] = 0;
+            }
+        }
+
         BigEndian = isa.Endianness == Endianness.Big;
         _addressing = addressing;
         _movbe = movbe;
@@ -56,6 +66,9 @@ internal sealed partial class X64Emitter : IJitEmitter
     }
 
     public bool BigEndian { get; }
+
+    /// <summary>How many guest registers a block can keep in host registers.</summary>
+    public static int HomeCount(MemoryAddressing addressing) => addressing == MemoryAddressing.GsSegment ? CacheRegistersGs.Length : CacheRegistersBase.Length;
 
     /// <summary>The guest register homes of the block: state offset, host register, element bytes, written.</summary>
     public IEnumerable<Home> Homes => _homes.Values;
@@ -147,9 +160,14 @@ internal sealed partial class X64Emitter : IJitEmitter
             if (d.Owned >= 0)
             {
                 _freeTemps |= 1u << d.Owned;
-                _deferred[v.Slot] = d with { Owned = -1 };
             }
 
+            if (d.OwnedRight >= 0)
+            {
+                _freeTemps |= 1u << d.OwnedRight;
+            }
+
+            _deferred[v.Slot] = d with { Owned = -1, OwnedRight = -1 };
             return;
         }
 
@@ -238,7 +256,11 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public JitValue Let(JitValue value)
     {
-        FlushFlags();
+        if (IsPendingFlags(value) || value.Kind is JitValueKind.Variable or JitValueKind.Deferred)
+        {
+            FlushFlags();
+        }
+
         if (_dead || value.Kind is JitValueKind.Constant or JitValueKind.Pinned or JitValueKind.Dead)
         {
             return value;
@@ -320,7 +342,6 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public JitValue ReadRegister(int file, JitValue index)
     {
-        FlushFlags();
         JitType type = new(_files[file].Bits, false);
         if (_dead)
         {
@@ -430,7 +451,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
 
         int bytes = _layout.RegisterFiles[file].ElementBytes;
-        if (_nextCache >= _cacheCandidates.Length || bytes > 8 || _files[file].Bits > 64)
+        if (_nextCache >= _cacheCandidates.Length || bytes > 8 || _files[file].Bits > 64 || (_preferredHomes is { } preferred && !preferred.Contains(offset)))
         {
             return null;
         }
@@ -658,30 +679,79 @@ internal sealed partial class X64Emitter : IJitEmitter
             return d.Materialized;
         }
 
-        int r = d.Owned >= 0 ? d.Owned : AllocateTemp();
+        int r = d.Owned >= 0 ? d.Owned : d.OwnedRight >= 0 ? d.OwnedRight : AllocateTemp();
         Compute(d, r);
-        _deferred[index] = d with { Owned = r, Materialized = r };
+        if (d.OwnedRight >= 0 && d.OwnedRight != r)
+        {
+            _freeTemps |= 1u << d.OwnedRight;
+        }
+
+        _deferred[index] = d with { Owned = r, OwnedRight = -1, Materialized = r };
         return r;
     }
 
+    /// <summary>Computes a deferred 32-bit operation into <paramref name="r"/> (a temporary or a guest register's home).</summary>
     private void Compute(DeferredOp d, int r)
     {
-        if (d.Op == JitBinary.Add)
+        Location right = d.Right;
+        bool immediate = right.Kind == LocationKind.Immediate;
+        if (d.Op == DeferredKind.Add && r != d.Source && (immediate || (right.Kind == LocationKind.Register && right.Register != r)))
         {
-            _a.lea(R32(r), __[R64(d.Source) + d.Immediate]); // 32-bit lea: wraps and zero-extends
+            // 32-bit lea: wraps and zero-extends, and leaves both sources alone.
+            _a.lea(R32(r), immediate ? __[R64(d.Source) + (int)(uint)right.Value] : __[R64(d.Source) + R64(right.Register)]);
             return;
         }
 
-        if (r != d.Source)
+        int target = r;
+        if (r != d.Source && right.Kind == LocationKind.Register && right.Register == r)
         {
-            _a.mov(R32(r), R32(d.Source));
+            if (d.Op is DeferredKind.Add or DeferredKind.And or DeferredKind.Or or DeferredKind.Xor)
+            {
+                Alu32(d.Op, r, Location.InRegister(d.Source));
+                return;
+            }
+
+            target = Rax; // the right operand lives in the target: compute aside
         }
 
-        _a.and(R32(r), d.Immediate);
+        if (target != d.Source)
+        {
+            _a.mov(R32(target), R32(d.Source));
+        }
+
+        switch (d.Op)
+        {
+            case DeferredKind.Shl: _a.shl(R32(target), (byte)right.Value); break;
+            case DeferredKind.Shr: _a.shr(R32(target), (byte)right.Value); break;
+            case DeferredKind.Ror: _a.ror(R32(target), (byte)right.Value); break;
+            default: Alu32(d.Op, target, right); break;
+        }
+
+        if (target != r)
+        {
+            _a.mov(R32(r), R32(target));
+        }
     }
 
-    private bool IsUnmaterialized(JitValue v, JitBinary op) =>
+    private void Alu32(DeferredKind op, int d, Location right)
+    {
+        JitBinary binary = op switch
+        {
+            DeferredKind.Add => JitBinary.Add,
+            DeferredKind.Sub => JitBinary.Sub,
+            DeferredKind.And => JitBinary.And,
+            DeferredKind.Or => JitBinary.Or,
+            _ => JitBinary.Xor,
+        };
+        Alu(binary, d, wide: false, right);
+    }
+
+    private bool IsUnmaterialized(JitValue v, DeferredKind op) =>
         v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Materialized < 0 && _deferred[v.Slot].Op == op;
+
+    /// <summary>True if materializing the value would change the flags (anything but a lea).</summary>
+    private bool MaterializingClobbersFlags(JitValue v) =>
+        v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Materialized < 0 && _deferred[v.Slot].Op != DeferredKind.Add;
 
     private bool IsPendingFlags(JitValue v) => v.Kind == JitValueKind.Temporary && _pendingFlags?.Register == v.Slot;
 
@@ -718,7 +788,40 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <c>source + imm</c> or <c>source &amp; imm</c> not computed yet: a load or store folds the add
     /// into its address, a test against zero folds the and; anything else materializes it.
     /// </summary>
-    private readonly record struct DeferredOp(JitBinary Op, int Source, int Immediate, int Owned, int Materialized);
+    private readonly record struct DeferredOp(DeferredKind Op, int Source, Location Right, int Owned, int OwnedRight, int Materialized);
+
+    private enum DeferredKind
+    {
+        Add,
+        Sub,
+        And,
+        Or,
+        Xor,
+        Shl,
+        Shr,
+        Ror,
+    }
+
+    /// <summary>Defers a 32-bit operation on a value in a register; the result is computed where it is used.</summary>
+    private JitValue Defer(DeferredKind op, JitValue left, Location source, JitValue right, Location rightLocation, JitType type)
+    {
+        int owned = left.Kind == JitValueKind.Temporary ? left.Slot : -1;
+        if (left.Kind == JitValueKind.Deferred)
+        {
+            owned = _deferred[left.Slot].Owned;
+            _deferred[left.Slot] = _deferred[left.Slot] with { Owned = -1 };
+        }
+
+        int ownedRight = right.Kind == JitValueKind.Temporary ? right.Slot : -1;
+        if (right.Kind == JitValueKind.Deferred)
+        {
+            ownedRight = _deferred[right.Slot].Owned;
+            _deferred[right.Slot] = _deferred[right.Slot] with { Owned = -1 };
+        }
+
+        _deferred.Add(new DeferredOp(op, source.Register, rightLocation, owned, ownedRight, -1));
+        return new JitValue(JitValueKind.Deferred, _deferred.Count - 1, 0, type);
+    }
 
     private readonly record struct IfFrame(bool Static, bool Taken, bool OuterDead, Label Else, Label End, bool HasElse);
 

@@ -1,0 +1,108 @@
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// A dry run of a block through the generated frontend that only counts how often each guest
+/// register is read or written, so the emitter gives host registers to the busiest ones.
+/// </summary>
+internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
+{
+    private readonly StateLayout _layout = isa.StateLayout;
+    private int _labels;
+
+    public Dictionary<int, int> Uses { get; } = [];
+
+    public bool BigEndian { get; } = isa.Endianness == Endianness.Big;
+
+    /// <summary>The state offsets of the registers worth a host register: used at least twice, busiest first.</summary>
+    public HashSet<int> Busiest(int count) => Uses.Where(u => u.Value >= 2).OrderByDescending(u => u.Value).ThenBy(u => u.Key).Take(count).Select(u => u.Key).ToHashSet();
+
+    public JitValue Constant(ulong value, JitType type) => new(JitValueKind.Constant, 0, type.Canonical(value), type);
+
+    public JitValue ReadRegister(int file, JitValue index)
+    {
+        Count(file, index);
+        return Opaque(new JitType(isa.Registers[file].Bits, false));
+    }
+
+    public void WriteRegister(int file, JitValue index, JitValue value) => Count(file, index);
+
+    public JitValue Unary(JitUnary op, JitValue operand, JitType type) => Opaque(type);
+
+    public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type) => Opaque(type);
+
+    public JitValue Convert(JitValue operand, JitType type) => Opaque(type);
+
+    public JitValue Slice(JitValue operand, int high, int low) => Opaque(new JitType(high - low + 1, false));
+
+    public JitValue Select(JitValue condition, JitValue whenTrue, JitValue whenFalse) => Opaque(whenTrue.Type);
+
+    public JitValue Intrinsic(JitIntrinsic op, JitValue operand, JitValue amount, JitType type) => Opaque(type);
+
+    public JitValue Load(int bytes, JitValue address) => Opaque(new JitType(bytes * 8, false));
+
+    public void Store(int bytes, JitValue address, JitValue value)
+    {
+    }
+
+    public void Jump(JitValue target)
+    {
+    }
+
+    public void NullifyDelaySlot()
+    {
+    }
+
+    public void Raise(TrapKind kind, JitValue value)
+    {
+    }
+
+    public void RaiseIf(JitValue condition, TrapKind kind, JitValue value)
+    {
+    }
+
+    public JitValue Let(JitValue value) => value;
+
+    public JitVariable NewVariable(JitType type) => new(0, type);
+
+    public void Assign(JitVariable variable, JitValue value)
+    {
+    }
+
+    public JitValue Read(JitVariable variable) => Opaque(variable.Type);
+
+    public void If(JitValue condition)
+    {
+    }
+
+    public void Else()
+    {
+    }
+
+    public void EndIf()
+    {
+    }
+
+    public JitLabel NewLabel() => new(_labels++);
+
+    public void Goto(JitLabel label)
+    {
+    }
+
+    public void Bind(JitLabel label)
+    {
+    }
+
+    private static JitValue Opaque(JitType type) => new(JitValueKind.Dead, 0, 0, type);
+
+    private void Count(int file, JitValue index)
+    {
+        if (index.IsConstant && index.Constant < (ulong)isa.Registers[file].Count && !isa.Registers[file].HardwiredZero.Contains((int)index.Constant))
+        {
+            int offset = _layout.RegisterOffset(file, (int)index.Constant);
+            Uses[offset] = Uses.GetValueOrDefault(offset) + 1;
+        }
+    }
+}
