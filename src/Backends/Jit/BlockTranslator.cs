@@ -41,16 +41,23 @@ internal sealed class BlockTranslator
         LastFailure = null;
         List<GuestInstruction> instructions = Decode(pc);
         int native = instructions.Count;
+        var callOuts = new HashSet<int>();
         while (native > 0)
         {
             try
             {
-                return Emit(pc, instructions, native);
+                return Emit(pc, instructions, native, callOuts);
             }
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
+                // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
                 LastFailure = e.Message;
-                native = index;
+                GuestInstruction insn = instructions[index];
+                bool callable = insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
+                if (!callable || !callOuts.Add(index))
+                {
+                    native = index;
+                }
             }
         }
 
@@ -98,7 +105,7 @@ internal sealed class BlockTranslator
         return list;
     }
 
-    private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native)
+    private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts)
     {
         // A dry run first: the busiest guest registers get the host registers.
         var counter = new RegisterUseCounter(_isa);
@@ -112,6 +119,7 @@ internal sealed class BlockTranslator
 
         var a = new Assembler(64);
         var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)));
+        e.AllocateHomes();
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
         var starts = new Label[native];
@@ -129,6 +137,13 @@ internal sealed class BlockTranslator
                 ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
                 a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
                 e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
+            }
+
+            if (callOuts.Contains(i))
+            {
+                CallInterpreter(a, e, insn);
+                e.EndInstruction();
+                continue;
             }
 
             try
@@ -276,6 +291,39 @@ internal sealed class BlockTranslator
         GuestInstruction lastNative = instructions[native - 1];
         return new TranslatedBlock(a, entry, starts, links, e.Homes.ToArray(), native,
             lastNative.Pc + (ulong)_insnBytes, instructions.FindIndex(x => x.InDelaySlot) is var d && d < native ? d : -1);
+    }
+
+    /// <summary>
+    /// Runs one instruction on the interpreter from inside the block: the guest registers go to the
+    /// state and come back, and a trap leaves the block for the dispatcher, which runs it again to
+    /// report it exactly.
+    /// </summary>
+    private void CallInterpreter(Assembler a, X64Emitter e, GuestInstruction insn)
+    {
+        WriteBack(a, e.Homes);
+        a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)insn.Pc);
+        a.mov(__dword_ptr[rbx + _isa.StateLayout.NextPcOffset], (uint)(insn.Pc + (ulong)_insnBytes));
+        bool windows = OperatingSystem.IsWindows();
+        a.mov(windows ? rcx : rdi, __qword_ptr[rbx + JitContext.StepHandle]);
+        a.mov(windows ? rdx : rsi, insn.Word);
+        a.call(__qword_ptr[rbx + JitContext.StepFunction]);
+
+        // The homes come back before the trap test: the trap path writes them back too.
+        foreach (X64Emitter.Home h in e.Homes)
+        {
+            if (h.Bytes == 8)
+            {
+                a.mov(new AssemblerRegister64(Register.RAX + h.Register), __qword_ptr[rbx + h.Offset]);
+            }
+            else
+            {
+                a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
+            }
+        }
+
+        a.test(eax, eax);
+        a.jne(e.NewTrapStub(TrapKind.None));
+        e.ForgetKnownValues();
     }
 
     private static void WriteBack(Assembler a, IEnumerable<X64Emitter.Home> homes)

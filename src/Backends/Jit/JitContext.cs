@@ -35,6 +35,10 @@ internal static class JitContext
     /// <summary>The host address of guest address 0 (base-register addressing).</summary>
     public const int WindowBase = Base + 64;
 
+    /// <summary>The interpreter that runs instructions the JIT calls out for (a GCHandle), and the entry it calls.</summary>
+    public const int StepHandle = Base + 72;
+    public const int StepFunction = Base + 80;
+
     /// <summary>Sixteen host registers as the fault landing pad saved them (RAX .. R15).</summary>
     public const int SavedRegisters = Base + 128;
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Isa.Backends.Host;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Memory;
@@ -17,6 +18,7 @@ internal sealed unsafe class JitCpu : ICpu
     private readonly StateLayout _layout;
     private readonly int _insnBytes;
     private long _retired;
+    private GCHandle _self;
 
     public JitCpu(JitEngine engine, ICpu interpreter)
     {
@@ -28,6 +30,27 @@ internal sealed unsafe class JitCpu : ICpu
         *(nint*)(_state + JitContext.LookupTable) = engine.LookupTable;
         *(nint*)(_state + JitContext.FaultLanding) = engine.Stubs.FaultLanding;
         *(nint*)(_state + JitContext.WindowBase) = engine.Memory.WindowBase;
+        _self = GCHandle.Alloc(interpreter);
+        *(nint*)(_state + JitContext.StepHandle) = GCHandle.ToIntPtr(_self);
+        *(nint*)(_state + JitContext.StepFunction) = (nint)(delegate* unmanaged<nint, ulong, int>)&StepFromJitCode;
+    }
+
+    ~JitCpu() => _self.Free();
+
+    /// <summary>Called by JIT code for an instruction it does not translate; returns the TrapKind (0: completed).</summary>
+    [UnmanagedCallersOnly]
+    private static int StepFromJitCode(nint handle, ulong word)
+    {
+        try
+        {
+            var cpu = (ICpu)GCHandle.FromIntPtr(handle).Target!;
+            return (int)cpu.Step(word);
+        }
+        catch (Exception)
+        {
+            // Never unwind into JIT code: the dispatcher runs the instruction again and sees the error.
+            return -1;
+        }
     }
 
     public GuestIsa Isa => _interpreter.Isa;
@@ -47,6 +70,8 @@ internal sealed unsafe class JitCpu : ICpu
     public ulong GetRegister(int file, int index) => _interpreter.GetRegister(file, index);
 
     public void SetRegister(int file, int index, ulong value) => _interpreter.SetRegister(file, index, value);
+
+    public TrapKind Step(ulong word) => _interpreter.Step(word);
 
     public void SkipTrappedInstruction()
     {
@@ -152,6 +177,11 @@ internal sealed unsafe class JitCpu : ICpu
     /// <summary>Runs up to <paramref name="count"/> instructions on the interpreter; null if they all completed.</summary>
     private CpuExit? Interpret(ref long budget, long count = 1)
     {
+        if (budget <= 0)
+        {
+            return new CpuExit(TrapKind.BudgetExhausted, Pc);
+        }
+
         long before = _interpreter.InstructionsRetired;
         CpuExit exit = _interpreter.Run(count);
         budget -= _interpreter.InstructionsRetired - before;

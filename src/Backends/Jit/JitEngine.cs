@@ -89,12 +89,12 @@ public sealed unsafe class JitEngine : IDisposable
             _blocks[pc] = block;
             if (Trace)
             {
-                Console.Error.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + Isa.Disassemble(ReadWordAt(pc), pc) : "")}");
+                TraceOut.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + Isa.Disassemble(ReadWordAt(pc), pc) : "")}");
                 if (TraceCode && t is not null)
                 {
                     for (ulong p = pc; p < end; p += (ulong)Isa.InstructionBytes)
                     {
-                        Console.Error.WriteLine($"    {p:x8}  {Isa.Disassemble(ReadWordAt(p), p)}");
+                        TraceOut.WriteLine($"    {p:x8}  {Isa.Disassemble(ReadWordAt(p), p)}");
                     }
 
                     var formatter = new Iced.Intel.NasmFormatter();
@@ -102,7 +102,7 @@ public sealed unsafe class JitEngine : IDisposable
                     foreach (Iced.Intel.Instruction instruction in t.Assembler.Instructions)
                     {
                         formatter.Format(instruction, output);
-                        Console.Error.WriteLine("        " + output.ToStringAndReset());
+                        TraceOut.WriteLine("        " + output.ToStringAndReset());
                     }
                 }
             }
@@ -200,6 +200,9 @@ public sealed unsafe class JitEngine : IDisposable
     }
 
     private static readonly bool Trace = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") is "1" or "2";
+    private static readonly TextWriter TraceOut = Environment.GetEnvironmentVariable("ISA_JIT_TRACE_FILE") is { Length: > 0 } file
+        ? TextWriter.Synchronized(new StreamWriter(file, append: true) { AutoFlush = true })
+        : Console.Error;
     private static readonly bool TraceCode = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") == "2";
 
     private ulong ReadWordAt(ulong pc)

@@ -32,6 +32,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     // Block-wide: guest registers' homes and what the block knows of them.
     private readonly Dictionary<int, Home> _homes = [];
     private readonly Dictionary<int, ulong> _known = [];
+    private readonly HashSet<int> _hardwired = [];
     private int _nextCache;
 
     // Instruction-wide.
@@ -56,6 +57,7 @@ internal sealed partial class X64Emitter : IJitEmitter
             foreach (int index in _files[file].HardwiredZero)
             {
                 _known[_layout.RegisterOffset(file, index)] = 0;
+                _hardwired.Add(_layout.RegisterOffset(file, index));
             }
         }
 
@@ -118,8 +120,47 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
     }
 
-    /// <summary>Seeds a constant the block may assume at entry (a hardwired register).</summary>
-    public void Assume(int file, int index, ulong value) => _known[_layout.RegisterOffset(file, index)] = value;
+    /// <summary>Gives the preferred guest registers their host registers now, so the set is fixed for the whole block.</summary>
+    public void AllocateHomes()
+    {
+        if (_preferredHomes is null)
+        {
+            return;
+        }
+
+        foreach (int offset in _preferredHomes.Order())
+        {
+            for (int file = 0; file < _files.Count; file++)
+            {
+                (int start, int bytes) = _layout.RegisterFiles[file];
+                if (offset >= start && offset < start + (bytes * _files[file].Count) && (offset - start) % bytes == 0)
+                {
+                    HomeOf(file, offset);
+                }
+            }
+        }
+    }
+
+    /// <summary>After code outside the emitter's view changed guest registers: the block knows no values but the hardwired ones.</summary>
+    public void ForgetKnownValues()
+    {
+        foreach (int offset in _known.Keys.ToList())
+        {
+            if (!_hardwired.Contains(offset))
+            {
+                _known.Remove(offset);
+            }
+        }
+    }
+
+    /// <summary>Marks every home as differing from the state (after the state was reloaded into them it does not, but stores are harmless).</summary>
+    public void MarkHomesWritten()
+    {
+        foreach (int offset in _homes.Keys.ToList())
+        {
+            _homes[offset] = _homes[offset] with { Written = true };
+        }
+    }
 
     public void Bind(ref Label label)
     {
@@ -635,7 +676,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         _a.jne(NewTrapStub(kind));
     }
 
-    private Label NewTrapStub(TrapKind kind)
+    public Label NewTrapStub(TrapKind kind)
     {
         Label stub = _a.CreateLabel();
         Traps.Add(new TrapStub(stub, Current.Pc, Current.Index, Current.InDelaySlot, kind));
