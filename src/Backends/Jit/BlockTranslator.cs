@@ -52,9 +52,7 @@ internal sealed class BlockTranslator
             {
                 // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
                 LastFailure = e.Message;
-                GuestInstruction insn = instructions[index];
-                bool callable = insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
-                if (!callable || !callOuts.Add(index))
+                if (!CanCallOut(instructions[index]) || !callOuts.Add(index))
                 {
                     native = index;
                 }
@@ -111,9 +109,10 @@ internal sealed class BlockTranslator
         var counter = new RegisterUseCounter(_isa);
         for (int i = 0; i < native; i++)
         {
-            if (instructions[i].Valid)
+            GuestInstruction insn = instructions[i];
+            if (insn.Valid && !_isa.JitFrontend.Emit(counter, insn.Word, insn.Pc) && CanCallOut(insn))
             {
-                _isa.JitFrontend.Emit(counter, instructions[i].Word, instructions[i].Pc);
+                callOuts.Add(i); // no lowering: known now, so no failed attempt is needed to learn it
             }
         }
 
@@ -325,6 +324,8 @@ internal sealed class BlockTranslator
         a.jne(e.NewTrapStub(TrapKind.None));
         e.ForgetKnownValues();
     }
+
+    private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
 
     private static void WriteBack(Assembler a, IEnumerable<X64Emitter.Home> homes)
     {

@@ -70,6 +70,8 @@ public sealed unsafe class JitEngine : IDisposable
 
             long start = Stopwatch.GetTimestamp();
             TranslatedBlock? t = _translator.Translate(pc);
+            long translated = Stopwatch.GetTimestamp();
+            Statistics.EmitTicks += translated - start;
             JitBlock? block = null;
             ulong end = pc + (ulong)Isa.InstructionBytes;
             if (t is not null)
@@ -80,6 +82,7 @@ public sealed unsafe class JitEngine : IDisposable
                 CodeBuffer.Placed placed = Code.Place(t.Assembler, labels);
                 block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
                 _byAddress.Add(block);
+                Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;
                 end = t.EndPc;
                 Statistics.Blocks++;
                 Statistics.GuestInstructions += t.Length;
@@ -250,6 +253,12 @@ public sealed class JitStatistics
     public long Invalidations { get; internal set; }
 
     internal long TranslationTicks { get; set; }
+
+    internal long EmitTicks { get; set; }
+
+    internal long PlaceTicks { get; set; }
+
+    public override string ToString() => $"emit {Stopwatch.GetElapsedTime(0, EmitTicks).TotalMilliseconds:0} ms, encode {Stopwatch.GetElapsedTime(0, PlaceTicks).TotalMilliseconds:0} ms";
 
     public TimeSpan TranslationTime => Stopwatch.GetElapsedTime(0, TranslationTicks);
 }
