@@ -47,6 +47,8 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     {
     }
 
+    public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value) => Opaque(JitType.Bool);
+
     public void Jump(JitValue target)
     {
     }

@@ -20,7 +20,7 @@ internal sealed class JitLowering
     /// <summary>The builtins this lowering renders; semantics using any other run on the interpreter.</summary>
     private static readonly HashSet<string> Lowered = new()
     {
-        "load8", "load16", "load32", "load64", "store8", "store16", "store32", "store64", "jump",
+        "load8", "load16", "load32", "load64", "store8", "store16", "store32", "store64", "cas32", "jump",
         "nullify_delay_slot", "big_endian", "clz", "ctz", "popcount", "bitrev", "byteswap", "rotr", "rotl",
     };
     private readonly IsaModel _isa;
@@ -209,6 +209,11 @@ internal sealed class JitLowering
             case IrUnary u:
                 string op = u.Operator switch { "!" => "LogicalNot", "-" => "Negate", _ => "Not" };
                 return $"{Emitter}.Unary(JitUnary.{op}, {Expr(u.Operand)}, {Type(u.Type)})";
+            case IrBinary { Operator: "&&" } b when !IsPure(b.Right):
+                // Short-circuit: the right side may store (cas32) or trap.
+                return $"JitControl.Conditional({Emitter}, {Expr(b.Left)}, JitType.Bool, () => {Expr(b.Right)}, () => {Emitter}.Constant(0, JitType.Bool))";
+            case IrBinary { Operator: "||" } b when !IsPure(b.Right):
+                return $"JitControl.Conditional({Emitter}, {Expr(b.Left)}, JitType.Bool, () => {Emitter}.Constant(1, JitType.Bool), () => {Expr(b.Right)})";
             case IrBinary b:
                 return $"{Emitter}.Binary(JitBinary.{BinaryName(b.Operator)}, {Expr(b.Left)}, {Expr(b.Right)}, {Type(b.Type)})";
             case IrConvert c:
@@ -240,6 +245,8 @@ internal sealed class JitLowering
                 return $"{Emitter}.Store({int.Parse(name.Substring(5), CultureInfo.InvariantCulture) / 8}, {Expr(a[0])}, {Expr(a[1])})";
             case "jump":
                 return $"{Emitter}.Jump({Expr(a[0])})";
+            case "cas32":
+                return $"{Emitter}.CompareAndSwap(4, {Expr(a[0])}, {Expr(a[1])}, {Expr(a[2])})";
             case "nullify_delay_slot":
                 return $"{Emitter}.NullifyDelaySlot()";
             case "big_endian":

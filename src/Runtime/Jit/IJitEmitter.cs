@@ -42,6 +42,9 @@ public interface IJitEmitter
 
     void Store(int bytes, JitValue address, JitValue value);
 
+    /// <summary>An atomic compare-and-swap of guest memory (values in guest byte order as loads see them); true if it stored.</summary>
+    JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value);
+
     /// <summary>A jump: the next PC, or the pending target after the delay slot on delay-slot ISAs.</summary>
     void Jump(JitValue target);
 

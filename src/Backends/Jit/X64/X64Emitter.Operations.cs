@@ -891,6 +891,43 @@ internal sealed partial class X64Emitter
         Release(value);
     }
 
+    public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value)
+    {
+        FlushFlags();
+        if (_dead || bytes != 4)
+        {
+            Release(address);
+            Release(expected);
+            Release(value);
+            return bytes != 4 && !_dead ? throw new JitUnsupportedException($"{bytes}-byte compare-and-swap") : Dead(JitType.Bool);
+        }
+
+        // CMPXCHG compares with EAX: the address must not use it, so it goes to RDX when it needs a register.
+        Location a = Locate(address);
+        if (a.Kind != LocationKind.Register)
+        {
+            MoveTo(Rdx, a);
+            a = Location.InRegister(Rdx);
+        }
+
+        Location e = Locate(expected), v = Locate(value); // materializing may use RAX: before loading it
+        MoveTo(Rax, e);
+        MoveTo(Rcx, v);
+        if (BigEndian)
+        {
+            _a.bswap(eax);
+            _a.bswap(ecx);
+        }
+
+        _a.@lock.cmpxchg(Guest(4, a.Register), ecx);
+        Release(address);
+        Release(expected);
+        Release(value);
+        int d = AllocateTemp();
+        _pendingFlags = (d, ConditionCode.e);
+        return Temp(d, JitType.Bool);
+    }
+
     /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
     private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
     {
