@@ -95,12 +95,8 @@ internal sealed unsafe class JitCpu : ICpu
 
     private CpuExit Dispatch(ref long budget)
     {
-        if (_engine.Options.Addressing == MemoryAddressing.GsSegment)
-        {
-            GuestSegment.EnsureGsBase(Memory.WindowBase);
-        }
-
-        var enter = (delegate* unmanaged<nint, nint, int>)_engine.Stubs.Entry;
+        IExecutionHost host = _engine.Host;
+        host.PrepareThread(Memory);
         while (true)
         {
             if (budget <= 0)
@@ -121,7 +117,7 @@ internal sealed unsafe class JitCpu : ICpu
                 continue;
             }
 
-            var reason = (ExitReason)enter((nint)_state, block.Entry);
+            var reason = (ExitReason)host.Run((nint)_state, block.Entry);
             switch (reason)
             {
                 case ExitReason.Link:

@@ -28,6 +28,7 @@ public sealed unsafe class JitEngine : IDisposable
         _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
         Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _instructionShift);
         _translator = new BlockTranslator(isa, memory, Options, Stubs);
+        Host = new InProcessHost(Stubs.Entry, Options.Addressing);
         int bytes = JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes;
         _lookup = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
         for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
@@ -52,6 +53,9 @@ public sealed unsafe class JitEngine : IDisposable
     internal CodeBuffer Code { get; }
 
     internal JitRuntimeStubs Stubs { get; }
+
+    /// <summary>Where this engine's code runs.</summary>
+    public IExecutionHost Host { get; }
 
     internal nint LookupTable => (nint)_lookup;
 

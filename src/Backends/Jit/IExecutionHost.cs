@@ -1,0 +1,19 @@
+using Isa.Runtime.Memory;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// Where translated code runs: in this process (<see cref="InProcessHost"/>), or inside a hardware
+/// virtual CPU (KVM, WHPX). The translator, the block cache and the generated code are shared; a
+/// host decides how guest memory is reached, how a thread enters the code and how exits come back.
+/// </summary>
+public interface IExecutionHost
+{
+    MemoryAddressing Addressing { get; }
+
+    /// <summary>Makes the calling host thread ready to run code against <paramref name="memory"/>.</summary>
+    void PrepareThread(GuestMemory memory);
+
+    /// <summary>Runs translated code from <paramref name="hostCode"/> on the state at <paramref name="state"/> until it exits; returns the exit reason.</summary>
+    int Run(nint state, nint hostCode);
+}
