@@ -140,7 +140,18 @@ internal sealed class BlockTranslator
 
             if (callOuts.Contains(i))
             {
-                CallInterpreter(a, e, insn);
+                // One call runs the whole run of consecutive instructions without a lowering.
+                if (!callOuts.Contains(i - 1))
+                {
+                    int count = 1;
+                    while (i + count < native && callOuts.Contains(i + count))
+                    {
+                        count++;
+                    }
+
+                    CallInterpreter(a, e, insn, count);
+                }
+
                 e.EndInstruction();
                 continue;
             }
@@ -240,13 +251,22 @@ internal sealed class BlockTranslator
             Label l = stub.Label;
             e.Bind(ref l);
             WriteBack(a, e.Homes);
-            a.mov(__dword_ptr[rbx + pcOffset], (uint)stub.Pc);
-            if (!stub.InDelaySlot)
+            a.add(__qword_ptr[rbx + JitContext.Budget], native - stub.Index);
+            if (stub.AfterCallOut)
             {
-                a.mov(__dword_ptr[rbx + nextPcOffset], (uint)(stub.Pc + (ulong)_insnBytes));
+                // The interpreter left the PC pair at the instruction that stopped it, after running some.
+                a.mov(rax, __qword_ptr[rbx + JitContext.CallOutRetired]);
+                a.sub(__qword_ptr[rbx + JitContext.Budget], rax);
+            }
+            else
+            {
+                a.mov(__dword_ptr[rbx + pcOffset], (uint)stub.Pc);
+                if (!stub.InDelaySlot)
+                {
+                    a.mov(__dword_ptr[rbx + nextPcOffset], (uint)(stub.Pc + (ulong)_insnBytes));
+                }
             }
 
-            a.add(__qword_ptr[rbx + JitContext.Budget], native - stub.Index);
             a.mov(eax, (int)ExitReason.Trap + (int)stub.Kind);
             a.jmp((ulong)_stubs.Exit);
         }
@@ -297,14 +317,16 @@ internal sealed class BlockTranslator
     /// state and come back, and a trap leaves the block for the dispatcher, which runs it again to
     /// report it exactly.
     /// </summary>
-    private void CallInterpreter(Assembler a, X64Emitter e, GuestInstruction insn)
+    private void CallInterpreter(Assembler a, X64Emitter e, GuestInstruction insn, int count)
     {
-        WriteBack(a, e.Homes);
+        // Every home, not only those written so far: a loop back to the block's start carries values
+        // written later in the block into this point.
+        WriteBack(a, e.Homes, all: true);
         a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)insn.Pc);
         a.mov(__dword_ptr[rbx + _isa.StateLayout.NextPcOffset], (uint)(insn.Pc + (ulong)_insnBytes));
         bool windows = OperatingSystem.IsWindows();
         a.mov(windows ? rcx : rdi, __qword_ptr[rbx + JitContext.StepHandle]);
-        a.mov(windows ? rdx : rsi, insn.Word);
+        a.mov(windows ? rdx : rsi, (long)count);
         a.call(__qword_ptr[rbx + JitContext.StepFunction]);
 
         // The homes come back before the trap test: the trap path writes them back too.
@@ -321,17 +343,17 @@ internal sealed class BlockTranslator
         }
 
         a.test(eax, eax);
-        a.jne(e.NewTrapStub(TrapKind.None));
+        a.jne(e.NewTrapStub(TrapKind.None, afterCallOut: true));
         e.ForgetKnownValues();
     }
 
     private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
 
-    private static void WriteBack(Assembler a, IEnumerable<X64Emitter.Home> homes)
+    private static void WriteBack(Assembler a, IEnumerable<X64Emitter.Home> homes, bool all = false)
     {
         foreach (X64Emitter.Home h in homes)
         {
-            if (!h.Written)
+            if (!h.Written && !all)
             {
                 continue;
             }

@@ -39,6 +39,9 @@ internal static class JitContext
     public const int StepHandle = Base + 72;
     public const int StepFunction = Base + 80;
 
+    /// <summary>How many instructions the interpreter completed in the last call-out.</summary>
+    public const int CallOutRetired = Base + 88;
+
     /// <summary>Sixteen host registers as the fault landing pad saved them (RAX .. R15).</summary>
     public const int SavedRegisters = Base + 128;
 

@@ -30,21 +30,28 @@ internal sealed unsafe class JitCpu : ICpu
         *(nint*)(_state + JitContext.LookupTable) = engine.LookupTable;
         *(nint*)(_state + JitContext.FaultLanding) = engine.Stubs.FaultLanding;
         *(nint*)(_state + JitContext.WindowBase) = engine.Memory.WindowBase;
-        _self = GCHandle.Alloc(interpreter);
+        _self = GCHandle.Alloc(this, GCHandleType.Weak);
         *(nint*)(_state + JitContext.StepHandle) = GCHandle.ToIntPtr(_self);
-        *(nint*)(_state + JitContext.StepFunction) = (nint)(delegate* unmanaged<nint, ulong, int>)&StepFromJitCode;
+        *(nint*)(_state + JitContext.StepFunction) = (nint)(delegate* unmanaged<nint, long, int>)&CallOutFromJitCode;
     }
 
     ~JitCpu() => _self.Free();
 
-    /// <summary>Called by JIT code for an instruction it does not translate; returns the TrapKind (0: completed).</summary>
+    /// <summary>
+    /// Called by JIT code for a run of instructions it does not translate (from the state's PC):
+    /// 0 when all <paramref name="count"/> completed, else the run stopped at a trap or fault.
+    /// </summary>
     [UnmanagedCallersOnly]
-    private static int StepFromJitCode(nint handle, ulong word)
+    private static int CallOutFromJitCode(nint handle, long count)
     {
         try
         {
-            var cpu = (ICpu)GCHandle.FromIntPtr(handle).Target!;
-            return (int)cpu.Step(word);
+            var cpu = (JitCpu)GCHandle.FromIntPtr(handle).Target!;
+            long before = cpu._interpreter.InstructionsRetired;
+            CpuExit exit = cpu._interpreter.Run(count);
+            long done = cpu._interpreter.InstructionsRetired - before;
+            *(long*)(cpu._state + JitContext.CallOutRetired) = done;
+            return done == count && exit.Kind == TrapKind.BudgetExhausted ? 0 : 1;
         }
         catch (Exception)
         {

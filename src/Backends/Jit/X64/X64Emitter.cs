@@ -676,10 +676,11 @@ internal sealed partial class X64Emitter : IJitEmitter
         _a.jne(NewTrapStub(kind));
     }
 
-    public Label NewTrapStub(TrapKind kind)
+    /// <param name="afterCallOut">The interpreter stopped inside a call-out: the state's PC pair is already exact.</param>
+    public Label NewTrapStub(TrapKind kind, bool afterCallOut = false)
     {
         Label stub = _a.CreateLabel();
-        Traps.Add(new TrapStub(stub, Current.Pc, Current.Index, Current.InDelaySlot, kind));
+        Traps.Add(new TrapStub(stub, Current.Pc, Current.Index, Current.InDelaySlot, kind, afterCallOut));
         return stub;
     }
 
@@ -821,7 +822,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public readonly record struct Home(int Offset, int Register, int Bytes, bool Written);
 
-    public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind);
+    public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind, bool AfterCallOut);
 
     private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset);
 
