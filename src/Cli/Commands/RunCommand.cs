@@ -2,6 +2,8 @@ using Isa.Cli.Disassembly;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Loaders.Elf;
+using Isa.Runtime.Memory;
+using Microsoft.Win32.SafeHandles;
 
 namespace Isa.Cli.Commands;
 
@@ -20,7 +22,9 @@ public sealed class RunCommand : Command
 
     protected override bool OptionsEndAtPositional => true;
 
-    protected override IReadOnlyCollection<string> ValueOptions => ["--engine", "--sysroot", "--timeout", "--isa"];
+    /// <summary>The documented options, plus the hidden ones the runtime gives a forked or executed emulator.</summary>
+    protected override IReadOnlyCollection<string> ValueOptions =>
+        ["--engine", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option];
 
     protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats"];
 
@@ -36,7 +40,8 @@ public sealed class RunCommand : Command
 
     protected override int Execute(CommandArguments arguments, TextWriter output)
     {
-        if (arguments.Positionals.Count == 0)
+        string? resumeFork = arguments.Value(GuestLauncher.ResumeForkOption);
+        if (arguments.Positionals.Count == 0 && resumeFork is null)
         {
             throw new CommandException("needs the program to run");
         }
@@ -45,12 +50,6 @@ public sealed class RunCommand : Command
         if (engine != "interp")
         {
             throw new CommandException($"unknown engine '{engine}' (available: interp)");
-        }
-
-        string path = arguments.Positionals[0];
-        if (!File.Exists(path))
-        {
-            throw new CommandException($"{path}: no such file");
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -67,8 +66,25 @@ public sealed class RunCommand : Command
                 : throw new CommandException($"--timeout takes a positive number of seconds, not '{seconds}'");
         }
 
-        ElfFile program = ElfFile.Load(path);
-        GuestIsa isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : IsaSelection.ForElf(program, prefer: candidate => candidate.LinuxAbi is not null);
+        ForkSnapshot? snapshot = resumeFork is null ? null : ReadSnapshot(resumeFork);
+        string path = snapshot?.ExecutablePath ?? arguments.Positionals[0];
+        if (snapshot is null && !File.Exists(path))
+        {
+            throw new CommandException($"{path}: no such file");
+        }
+
+        GuestIsa isa;
+        ElfFile? program = null;
+        if (snapshot is not null)
+        {
+            isa = IsaSelection.ByName(snapshot.IsaName);
+        }
+        else
+        {
+            program = ElfFile.Load(path);
+            isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : IsaSelection.ForElf(program, prefer: candidate => candidate.LinuxAbi is not null);
+        }
+
         LinuxAbi abi;
         try
         {
@@ -79,14 +95,35 @@ public sealed class RunCommand : Command
             throw new CommandException(unsupported.Message);
         }
 
-        using var process = new GuestProcess(isa, abi, path, sysroot);
-        ICpu cpu = isa.CreateCpu(process.Memory);
-        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal).ToList();
-        ElfProgramLoader.Load(process, cpu, program, arguments.Positionals, environment);
-        using TextWriter? strace = arguments.Flag("--strace") ? new StreamWriter(Console.OpenStandardError()) { AutoFlush = true } : null;
+        Func<GuestMemory, ICpu> createCpu = isa.CreateCpu;
+        using var process = new GuestProcess(isa, abi, path, sysroot) { CpuFactory = createCpu, Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
+        List<(int Guest, int Host, bool CloseOnExec)>? inherited = snapshot?.Files ?? InheritedFds(arguments.Value(GuestLauncher.InheritFdsOption));
+        if (inherited is not null)
+        {
+            process.AdoptFiles(FileTable.Inherited(inherited));
+        }
+
+        using TextWriter? strace = arguments.Flag("--strace") ? TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true }) : null;
+        ICpu cpu = createCpu(process.Memory);
+        LinuxKernel kernel;
+        if (snapshot is not null)
+        {
+            kernel = snapshot.Restore(process, cpu, strace);
+        }
+        else
+        {
+            List<string> argv = [.. arguments.Positionals];
+            if (arguments.Value(GuestLauncher.Argv0Option) is { } argv0)
+            {
+                argv[0] = argv0;
+            }
+
+            ElfProgramLoader.Load(process, cpu, program!, argv, GuestLauncher.HostEnvironment());
+            kernel = new LinuxKernel(process, cpu, strace);
+        }
+
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        GuestOutcome outcome = new LinuxKernel(process, cpu, strace).Run(timeout);
+        GuestOutcome outcome = kernel.Run(timeout);
         clock.Stop();
         if (arguments.Flag("--stats"))
         {
@@ -101,5 +138,64 @@ public sealed class RunCommand : Command
         }
 
         return outcome.ShellStatus;
+    }
+
+    /// <summary>How this emulator starts itself again for the guest's fork and execve, with the options the child shares.</summary>
+    private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa)
+    {
+        if (Environment.ProcessPath is not { } self)
+        {
+            return null;
+        }
+
+        List<string> command = [self];
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            command.Add(typeof(RunCommand).Assembly.Location); // run as `dotnet isa.dll`
+        }
+
+        command.AddRange(["run", "--engine", engine, "--isa", isa.Name]);
+        if (sysroot is not null)
+        {
+            command.AddRange(["--sysroot", Path.GetFullPath(sysroot)]);
+        }
+
+        if (strace)
+        {
+            command.Add("--strace");
+        }
+
+        return new GuestLauncher(command);
+    }
+
+    private static ForkSnapshot ReadSnapshot(string fdText)
+    {
+        if (!int.TryParse(fdText, System.Globalization.CultureInfo.InvariantCulture, out int fd) || fd < 0)
+        {
+            throw new CommandException($"{GuestLauncher.ResumeForkOption} takes an inherited file descriptor, not '{fdText}'");
+        }
+
+        try
+        {
+            using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 1 << 16);
+            stream.Position = 0; // the parent's writes left the shared offset at the end
+            return ForkSnapshot.Read(stream);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new CommandException($"{GuestLauncher.ResumeForkOption} {fd}: {e.Message}");
+        }
+    }
+
+    private static List<(int Guest, int Host, bool CloseOnExec)>? InheritedFds(string? text)
+    {
+        try
+        {
+            return text is null ? null : GuestLauncher.ParseFds(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandException($"{GuestLauncher.InheritFdsOption}: {e.Message}");
+        }
     }
 }

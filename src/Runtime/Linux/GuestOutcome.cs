@@ -9,6 +9,9 @@ public sealed record GuestOutcome(int? ExitStatus, int Signal, CpuExit? Fault, s
 
     public static GuestOutcome Signaled(int signal, CpuExit fault, string registers) => new(null, signal, fault, registers, null);
 
+    /// <summary>Ended by a signal sent to it (tgkill, kill) rather than by a fault of its own.</summary>
+    public static GuestOutcome Killed(int signal) => new(null, signal, null, null, null);
+
     public static GuestOutcome TimedOut(ulong pc, TimeSpan limit) => new(null, 0, new CpuExit(TrapKind.BudgetExhausted, pc), null, limit);
 
     /// <summary>The status a shell sees: the exit status, or 128 + signal, or 124 on timeout (as timeout(1)).</summary>
@@ -19,5 +22,5 @@ public sealed record GuestOutcome(int? ExitStatus, int Signal, CpuExit? Fault, s
         ? $"guest still running after {t.TotalSeconds:0.###} s (pc 0x{Fault!.Value.Pc:x8}): stopped"
         : Fault is { } f
             ? $"guest killed by {Signals.Name(Signal)}: {f}\n{Registers}"
-            : null;
+            : ExitStatus is null ? $"guest killed by {Signals.Name(Signal)}" : null;
 }

@@ -3,7 +3,7 @@ using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
 
-/// <summary>An emulated Linux process: its address space, heap break, mappings and files.</summary>
+/// <summary>An emulated Linux process: its address space, heap break, mappings, files and threads.</summary>
 public sealed class GuestProcess : IDisposable
 {
     /// <summary>The stack's top: the o32 kernel's user space ends at 2 GiB.</summary>
@@ -21,6 +21,8 @@ public sealed class GuestProcess : IDisposable
         Sysroot = sysroot;
         Memory = new GuestMemory();
         Files = FileTable.WithStandardStreams();
+        Futexes = new FutexTable(Memory, isa.Endianness == Endianness.Big);
+        CpuFactory = isa.CreateCpu;
     }
 
     public GuestIsa Isa { get; }
@@ -29,7 +31,23 @@ public sealed class GuestProcess : IDisposable
 
     public GuestMemory Memory { get; }
 
-    public FileTable Files { get; }
+    public FileTable Files { get; private set; }
+
+    public GuestThreadGroup Threads { get; } = new();
+
+    internal FutexTable Futexes { get; }
+
+    /// <summary>Held while the address space layout changes (brk, mmap, munmap, mprotect), which threads share.</summary>
+    internal Lock AddressSpaceLock { get; } = new();
+
+    /// <summary>
+    /// Makes the CPU of each new guest thread (and of a resumed fork child): the execution engine
+    /// the user chose, so an interpreter and a JIT can both run threads. Defaults to the ISA's interpreter.
+    /// </summary>
+    public Func<GuestMemory, ICpu> CpuFactory { get; init; }
+
+    /// <summary>How to start another emulator for fork and execve; null when the host cannot (they fail with ENOSYS).</summary>
+    public GuestLauncher? Launcher { get; init; }
 
     /// <summary>The guest program's host path (what <c>/proc/self/exe</c> names).</summary>
     public string ExecutablePath { get; }
@@ -41,10 +59,14 @@ public sealed class GuestProcess : IDisposable
 
     public uint Brk { get; set; }
 
-    /// <summary>The exit status once the guest has exited.</summary>
-    public int? ExitStatus { get; set; }
-
     /// <summary>Finds <paramref name="size"/> bytes of unmapped address space, searching down from <see cref="MmapTop"/>.</summary>
+    /// <summary>Replaces the standard-stream table with the fds a forked or executed emulator inherited.</summary>
+    public void AdoptFiles(FileTable files)
+    {
+        Files.CloseAll();
+        Files = files;
+    }
+
     public uint? FindFree(ulong size, uint below = MmapTop)
     {
         ulong pages = (size + GuestMemory.PageMask) >> GuestMemory.PageShift;

@@ -27,6 +27,8 @@ public abstract class LinuxAbi
 
     public abstract uint StackPointer(ICpu cpu);
 
+    public abstract void SetStackPointer(ICpu cpu, uint value);
+
     /// <summary>Prepares registers for entry at the start of a process (stack pointer, zeroed ABI registers).</summary>
     public abstract void SetInitialRegisters(ICpu cpu, uint stackPointer, uint entry);
 
@@ -59,6 +61,18 @@ public abstract class LinuxAbi
 
     /// <summary>The host's number for a guest RLIMIT_* resource, or -1.</summary>
     public abstract int HostResource(int guestResource);
+
+    /// <summary>
+    /// The argument positions of clone's TLS value and child-tid pointer (after flags, stack and
+    /// parent-tid pointer): MIPS and ARM use tls before child-tid, x86-64 the other way round.
+    /// </summary>
+    public abstract (int Tls, int ChildTid) CloneArguments { get; }
+
+    /// <summary>The guest's number for a host signal (for wait statuses); unknown ones pass unchanged.</summary>
+    public abstract int GuestSignal(int hostSignal);
+
+    /// <summary>The host's number for a guest signal; unknown ones pass unchanged.</summary>
+    public abstract int HostSignal(int guestSignal);
 
     /// <summary>Translates flag bits through a (guest, host) table; unknown bits pass unchanged.</summary>
     public static int Translate(int value, IReadOnlyList<(int Guest, int Host)> table, bool toHost)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Memory;
 
@@ -19,6 +18,15 @@ public sealed partial class LinuxKernel
     private readonly TextWriter? _strace;
     private readonly bool _bigEndian;
 
+    /// <summary>This thread's id: the host pid for the main thread, the host thread's id for the others.</summary>
+    private int _tid;
+
+    /// <summary>The set_tid_address / CLONE_CHILD_CLEARTID word, cleared and woken when the thread exits.</summary>
+    private uint _clearChildTid;
+
+    /// <summary>Set once this thread has exited (or its process has): its loop stops.</summary>
+    private bool _gone;
+
     public LinuxKernel(GuestProcess process, ICpu cpu, TextWriter? strace = null)
     {
         _process = process;
@@ -29,33 +37,47 @@ public sealed partial class LinuxKernel
         _bigEndian = cpu.Isa.Endianness == Endianness.Big;
     }
 
-    /// <summary>Runs the guest until it exits, is killed by a signal, or <paramref name="timeout"/> passes.</summary>
+    /// <summary>
+    /// Runs the guest process, this kernel's CPU being its main thread, until it exits, is killed by a
+    /// signal, or <paramref name="timeout"/> passes. Each guest thread runs on a host thread of its own.
+    /// </summary>
     public GuestOutcome Run(TimeSpan? timeout = null)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        GuestThreadGroup threads = _process.Threads;
+        _tid = (int)HostSyscalls.Call(HostSyscalls.Getpid);
+        threads.Add(_tid, this);
+        StartHostThread(start: null);
+        if (!threads.WaitEnded(timeout))
+        {
+            threads.End(GuestOutcome.TimedOut(_cpu.Pc, timeout!.Value));
+        }
+
+        return threads.Outcome!;
+    }
+
+    /// <summary>This thread's loop: runs the CPU and services its syscalls until it or its process ends.</summary>
+    private void RunThread()
+    {
+        GuestThreadGroup threads = _process.Threads;
+        while (!threads.HasEnded)
         {
             CpuExit exit = _cpu.Run(Slice);
             switch (exit.Kind)
             {
                 case TrapKind.BudgetExhausted:
-                    if (timeout is { } limit && clock.Elapsed > limit)
-                    {
-                        return GuestOutcome.TimedOut(exit.Pc, limit);
-                    }
-
                     continue;
                 case TrapKind.Syscall:
                     Syscall();
-                    if (_process.ExitStatus is { } status)
+                    if (_gone)
                     {
-                        return GuestOutcome.Exited(status);
+                        return;
                     }
 
                     _cpu.SkipTrappedInstruction();
                     continue;
                 default:
-                    return GuestOutcome.Signaled(Signals.For(exit), exit, RegisterDump());
+                    threads.End(GuestOutcome.Signaled(Signals.For(exit), exit, RegisterDump()));
+                    return;
             }
         }
     }
@@ -78,10 +100,11 @@ public sealed partial class LinuxKernel
             string name = call == LinuxSyscall.Unknown ? $"syscall_{number}" : call.ToString().TrimStart('@');
             string args = string.Join(", ", Enumerable.Range(0, 4).Select(i => "0x" + _abi.Argument(_cpu, i).ToString("x")));
             string outcome = result < 0 && result > -4096 ? $"-1 {(Errno)(-result)}" : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _strace.WriteLine($"{name}({args}) = {outcome}");
+            string thread = _tid == Environment.ProcessId ? "" : $"[pid {_tid}] ";
+            _strace.WriteLine($"{thread}{name}({args}) = {outcome}");
         }
 
-        if (_process.ExitStatus is null)
+        if (!_gone)
         {
             _abi.SetResult(_cpu, result);
         }

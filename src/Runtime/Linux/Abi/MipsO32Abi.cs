@@ -77,6 +77,18 @@ public sealed class MipsO32Abi : LinuxAbi
         _ => -1,
     };
 
+    /// <summary>The kernel's CONFIG_CLONE_BACKWARDS order: clone(flags, stack, ptid, tls, ctid).</summary>
+    public override (int Tls, int ChildTid) CloneArguments => (3, 4);
+
+    /// <summary>MIPS numbers signals 7 and up its own way (SIGBUS 10, SIGUSR1 16, SIGCHLD 18, SIGSTOP 23 ...); 32 and up are shared.</summary>
+    private static readonly int[] MipsFromHost = [0, 1, 2, 3, 4, 5, 6, 10, 8, 9, 16, 11, 17, 13, 14, 15, 16, 18, 25, 23, 24, 26, 27, 21, 30, 31, 28, 29, 20, 22, 19, 12];
+
+    private static readonly int[] HostFromMips = Invert(MipsFromHost);
+
+    public override int GuestSignal(int hostSignal) => hostSignal > 0 && hostSignal < MipsFromHost.Length ? MipsFromHost[hostSignal] : hostSignal;
+
+    public override int HostSignal(int guestSignal) => guestSignal > 0 && guestSignal < HostFromMips.Length && HostFromMips[guestSignal] != 0 ? HostFromMips[guestSignal] : guestSignal;
+
     public override (LinuxSyscall Syscall, long Number) Identify(ICpu cpu)
     {
         long number = (uint)cpu.GetRegister(_gpr, V0);
@@ -115,6 +127,8 @@ public sealed class MipsO32Abi : LinuxAbi
     public override void SetSecondResult(ICpu cpu, uint value) => cpu.SetRegister(_gpr, V1, value);
 
     public override uint StackPointer(ICpu cpu) => (uint)cpu.GetRegister(_gpr, Sp);
+
+    public override void SetStackPointer(ICpu cpu, uint value) => cpu.SetRegister(_gpr, Sp, value);
 
     public override void SetInitialRegisters(ICpu cpu, uint stackPointer, uint entry)
     {
@@ -160,6 +174,17 @@ public sealed class MipsO32Abi : LinuxAbi
         w.U32(84, s.ChangeNanoseconds);
         w.U32(88, (uint)s.BlockSize);
         w.U64(96, (ulong)s.Blocks);
+    }
+
+    private static int[] Invert(int[] table)
+    {
+        var inverse = new int[table.Length];
+        for (int host = table.Length - 1; host > 0; host--)
+        {
+            inverse[table[host]] = host; // host SIGSTKFLT (16) has no MIPS signal: SIGUSR1 (16) wins
+        }
+
+        return inverse;
     }
 
     private static int Require(GuestIsa isa, string file)

@@ -1,0 +1,105 @@
+using System.Runtime.ExceptionServices;
+
+namespace Isa.Runtime.Linux;
+
+/// <summary>
+/// The threads of one guest process (Linux's thread group) and how the process ends: the first
+/// of exit_group, the last thread's exit, a fatal signal or a timeout decides the outcome, and
+/// every thread stops at its next syscall or instruction slice once it is decided.
+/// </summary>
+public sealed class GuestThreadGroup
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, LinuxKernel> _threads = new();
+    private readonly CancellationTokenSource _ended = new();
+    private GuestOutcome? _outcome;
+    private ExceptionDispatchInfo? _failure;
+
+    /// <summary>Cancelled once the outcome is decided: blocking waits of guest threads observe it.</summary>
+    public CancellationToken Ended => _ended.Token;
+
+    public bool HasEnded => _ended.IsCancellationRequested;
+
+    /// <summary>How the process ended; null while it runs.</summary>
+    public GuestOutcome? Outcome
+    {
+        get
+        {
+            _failure?.Throw();
+            return Volatile.Read(ref _outcome);
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _threads.Count;
+            }
+        }
+    }
+
+    /// <summary>Decides the outcome unless it already is; true if this call decided it.</summary>
+    public bool End(GuestOutcome outcome)
+    {
+        lock (_lock)
+        {
+            if (_outcome is not null || _failure is not null)
+            {
+                return false;
+            }
+
+            _outcome = outcome;
+        }
+
+        _ended.Cancel();
+        return true;
+    }
+
+    /// <summary>A bug of the emulator on a guest thread: ends the process and rethrows on the thread waiting for it.</summary>
+    public void Fail(Exception bug)
+    {
+        lock (_lock)
+        {
+            if (_outcome is not null || _failure is not null)
+            {
+                return;
+            }
+
+            _failure = ExceptionDispatchInfo.Capture(bug);
+        }
+
+        _ended.Cancel();
+    }
+
+    /// <summary>Waits for the outcome; false if <paramref name="timeout"/> passed first.</summary>
+    public bool WaitEnded(TimeSpan? timeout) => _ended.Token.WaitHandle.WaitOne(timeout ?? Timeout.InfiniteTimeSpan);
+
+    public void Add(int tid, LinuxKernel thread)
+    {
+        lock (_lock)
+        {
+            _threads.Add(tid, thread);
+        }
+    }
+
+    /// <summary>Removes an exiting thread; true if it was the last one.</summary>
+    public bool Remove(int tid)
+    {
+        lock (_lock)
+        {
+            _threads.Remove(tid);
+            return _threads.Count == 0;
+        }
+    }
+
+    public LinuxKernel? Find(int tid)
+    {
+        lock (_lock)
+        {
+            return _threads.GetValueOrDefault(tid);
+        }
+    }
+}

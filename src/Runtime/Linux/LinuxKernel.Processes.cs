@@ -1,0 +1,275 @@
+using System.Text;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
+using Microsoft.Win32.SafeHandles;
+
+namespace Isa.Runtime.Linux;
+
+/// <summary>
+/// Guest processes. The .NET runtime cannot fork itself, so fork writes a snapshot of the guest
+/// to a memfd and starts a child emulator (posix_spawn of our own entry, see <see cref="GuestLauncher"/>)
+/// that restores it and resumes with clone's result 0; the guest's fds are host fds, inherited at
+/// the same numbers. The child is a real host child: getpid, wait4 and kill need no translation
+/// of pids. execve replaces this process by the emulator running the new program.
+/// </summary>
+public sealed partial class LinuxKernel
+{
+    /// <summary>fork, vfork and clone without CLONE_VM|CLONE_THREAD: returns the child's host pid.</summary>
+    private long Fork(uint flags, uint stack, uint parentTid, uint tls, uint childTid)
+    {
+        if (_process.Launcher is not { } launcher)
+        {
+            return -(long)Errno.ENOSYS;
+        }
+
+        long memfd = HostSyscalls.CreateMemoryFile("isa-fork");
+        if (memfd < 0)
+        {
+            return memfd;
+        }
+
+        try
+        {
+            using (var stream = new FileStream(new SafeFileHandle((nint)memfd, ownsHandle: false), FileAccess.Write, bufferSize: 1 << 16))
+            {
+                ForkSnapshot.Write(stream, _process, _cpu, flags, stack, tls, childTid);
+            }
+
+            List<string> argv = [.. launcher.Command, GuestLauncher.ResumeForkOption, memfd.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            IEnumerable<int> inherit = _process.Files.Snapshot().Select(f => f.Host).Append((int)memfd);
+            long pid = HostSyscalls.Spawn(argv, GuestLauncher.HostEnvironment(), inherit);
+            if (pid > 0 && (flags & CloneParentSetTid) != 0)
+            {
+                WriteGuestWord(parentTid, (uint)pid);
+            }
+
+            return pid;
+        }
+        finally
+        {
+            HostSyscalls.Call(HostSyscalls.Close, memfd);
+        }
+    }
+
+    /// <summary>The only thread of a fork child restored from a snapshot, resuming after its clone with result 0.</summary>
+    internal static LinuxKernel ForkChild(GuestProcess process, ICpu cpu, TextWriter? strace, uint flags, uint stack, uint tls, uint childTid)
+    {
+        var kernel = new LinuxKernel(process, cpu, strace)
+        {
+            _tid = Environment.ProcessId,
+            _clearChildTid = (flags & CloneChildClearTid) != 0 ? childTid : 0,
+        };
+        if (stack != 0)
+        {
+            process.Abi.SetStackPointer(cpu, stack);
+        }
+
+        if ((flags & CloneSetTls) != 0)
+        {
+            process.Abi.SetThreadPointer(cpu, tls);
+        }
+
+        process.Abi.SetResult(cpu, 0);
+        cpu.SkipTrappedInstruction();
+        if ((flags & CloneChildSetTid) != 0)
+        {
+            kernel.StoreTid(childTid);
+        }
+
+        return kernel;
+    }
+
+    /// <summary>
+    /// execve: a guest ELF (or a #! script whose interpreter is one) replaces this process by the
+    /// emulator running it, with the guest's argv and environment; guest fds without FD_CLOEXEC
+    /// stay open and keep their numbers. Returns only on failure.
+    /// </summary>
+    private long Execve(uint pathAddress, uint argvAddress, uint envpAddress)
+    {
+        if (_process.Launcher is not { } launcher)
+        {
+            return -(long)Errno.ENOSYS;
+        }
+
+        string guestPath = Encoding.UTF8.GetString(_memory.ReadCString(pathAddress));
+        List<string> argv = ReadStringArray(argvAddress), envp = ReadStringArray(envpAddress);
+        string hostPath = guestPath == "/proc/self/exe" || guestPath == $"/proc/{Environment.ProcessId}/exe"
+            ? _process.ExecutablePath // the host's would be the emulator (busybox re-executes itself through it)
+            : Encoding.UTF8.GetString(InSysroot(Encoding.UTF8.GetBytes(guestPath)));
+        long access = HostSyscalls.CallWithPath(HostSyscalls.Faccessat, HostSyscalls.AtFdCwd, Encoding.UTF8.GetBytes(hostPath), 1 /* X_OK */);
+        if (access < 0)
+        {
+            return access;
+        }
+
+        if (ReadScriptInterpreter(hostPath) is { } script)
+        {
+            // The kernel's binfmt_script: interpreter [one argument] script-path original-argv[1..].
+            List<string> scriptArgv = [script.Interpreter, .. script.Argument is null ? [] : new[] { script.Argument }, guestPath, .. argv.Skip(1)];
+            argv = scriptArgv;
+            guestPath = script.Interpreter;
+            hostPath = Encoding.UTF8.GetString(InSysroot(Encoding.UTF8.GetBytes(guestPath)));
+        }
+
+        if (!IsGuestElf(hostPath))
+        {
+            return -(long)Errno.ENOEXEC;
+        }
+
+        List<(int Guest, int Host, bool CloseOnExec)> kept = _process.Files.Snapshot().Where(f => !f.CloseOnExec).ToList();
+        List<string> command =
+        [
+            .. launcher.Command,
+            GuestLauncher.InheritFdsOption, GuestLauncher.FormatFds(kept),
+            GuestLauncher.Argv0Option, argv.Count > 0 ? argv[0] : "",
+            "--", hostPath, .. argv.Skip(1),
+        ];
+        foreach ((_, int host, _) in kept)
+        {
+            HostSyscalls.Call(HostSyscalls.Fcntl, host, 2 /* F_SETFD */, 0);
+        }
+
+        long error = HostSyscalls.Execute(command, envp);
+        foreach ((_, int host, _) in kept)
+        {
+            HostSyscalls.Call(HostSyscalls.Fcntl, host, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+        }
+
+        return error;
+    }
+
+    private List<string> ReadStringArray(uint address)
+    {
+        var strings = new List<string>();
+        if (address == 0)
+        {
+            return strings;
+        }
+
+        Span<byte> word = stackalloc byte[4];
+        for (uint at = address; strings.Count < 65536; at += 4)
+        {
+            _memory.Read(at, word);
+            uint pointer = ReadWord(word);
+            if (pointer == 0)
+            {
+                return strings;
+            }
+
+            strings.Add(Encoding.UTF8.GetString(_memory.ReadCString(pointer, 128 * 1024)));
+        }
+
+        throw new GuestFaultException(address, MemoryPermissions.Read); // E2BIG in spirit: no terminator in reach
+    }
+
+    /// <summary>The interpreter (and its optional single argument) of a <c>#!</c> script, or null.</summary>
+    private static (string Interpreter, string? Argument)? ReadScriptInterpreter(string hostPath)
+    {
+        var head = new byte[256];
+        int n;
+        try
+        {
+            using FileStream file = File.OpenRead(hostPath);
+            n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        if (n < 3 || head[0] != '#' || head[1] != '!')
+        {
+            return null;
+        }
+
+        int end = Array.IndexOf(head, (byte)'\n', 2, n - 2);
+        string line = Encoding.UTF8.GetString(head, 2, (end < 0 ? n : end) - 2).Trim();
+        int space = line.IndexOfAny([' ', '\t']);
+        return line.Length == 0 ? null : space < 0 ? (line, null) : (line[..space], line[(space + 1)..].Trim());
+    }
+
+    /// <summary>True if the file is an ELF executable of this process's ISA (class, byte order and machine).</summary>
+    private bool IsGuestElf(string hostPath)
+    {
+        Span<byte> header = stackalloc byte[20];
+        try
+        {
+            using FileStream file = File.OpenRead(hostPath);
+            if (file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+            {
+                return false;
+            }
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        bool big = _process.Isa.Endianness == Endianness.Big;
+        ushort machine = big ? System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(header[18..]) : System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(header[18..]);
+        return header[..4].SequenceEqual((ReadOnlySpan<byte>)[0x7f, (byte)'E', (byte)'L', (byte)'F']) && header[4] == 1 /* ELFCLASS32 */ && header[5] == (big ? 2 : 1) && machine == _process.Isa.ElfMachine;
+    }
+
+    /// <summary>wait4: waits for a host child (fork children are host processes) and translates its status.</summary>
+    private unsafe long Wait4(int pid, uint statusAddress, int options, uint rusageAddress)
+    {
+        int status = 0;
+        long* usage = stackalloc long[18];
+        long result;
+        do
+        {
+            result = HostSyscalls.Call(HostSyscalls.Wait4, pid, (nint)(&status), options, (nint)usage);
+        }
+        while (result == -(long)Errno.EINTR && !_process.Threads.HasEnded);
+
+        if (result <= 0)
+        {
+            return result;
+        }
+
+        if (statusAddress != 0)
+        {
+            WriteGuestWord(statusAddress, (uint)GuestWaitStatus(status));
+        }
+
+        if (rusageAddress != 0)
+        {
+            // o32 struct rusage: two timevals of 32-bit fields, then 14 longs (host: all 64-bit).
+            var bytes = new byte[18 * 4];
+            var w = new GuestStructWriter(bytes, _bigEndian);
+            for (int i = 0; i < 18; i++)
+            {
+                w.U32(i * 4, (uint)usage[i]);
+            }
+
+            _memory.Write(rusageAddress, bytes);
+        }
+
+        return result;
+    }
+
+    /// <summary>A host wait status with its signal numbers in the guest's numbering.</summary>
+    private int GuestWaitStatus(int status)
+    {
+        int low = status & 0x7f;
+        if (low == 0 || status == 0xffff)
+        {
+            return status; // exited, or continued
+        }
+
+        if ((status & 0xff) == 0x7f)
+        {
+            return (status & ~0xff00) | ((_abi.GuestSignal((status >> 8) & 0xff) & 0xff) << 8); // stopped
+        }
+
+        return (status & ~0x7f) | (_abi.GuestSignal(low) & 0x7f); // killed (core flag kept)
+    }
+}
