@@ -48,7 +48,8 @@ public sealed class MipsO32Abi : LinuxAbi
         (0x400, 0x4000), // MAP_NORESERVE
         (0x1000, 0x100), // MAP_GROWSDOWN
         (0x10000, 0x10000), // MAP_POPULATE
-        (0x40000, 0x100000), // MAP_FIXED_NOREPLACE
+        (0x40000, 0x20000), // MAP_STACK (glibc's thread stacks)
+        (0x100000, 0x100000), // MAP_FIXED_NOREPLACE
     ];
 
     public override IReadOnlyList<(uint Guest, uint Host)> TerminalIoctls { get; } =
