@@ -7,7 +7,7 @@ namespace Isa.Runtime.Linux;
 /// wait, wake, requeue and wake-op with bitsets as Linux's futex(2) defines them. One lock guards
 /// every queue and the value checks, so a wake can never slip between a waiter's check and its sleep.
 /// </summary>
-internal sealed class FutexTable
+public sealed class FutexTable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<uint, LinkedList<Waiter>> _queues = new();
@@ -172,6 +172,15 @@ internal sealed class FutexTable
                 _ => old >= compareOperand,
             };
             return passes ? woken + WakeLocked(address2, count2, uint.MaxValue) : woken;
+        }
+    }
+
+    /// <summary>How many threads sleep on <paramref name="address"/> (for tests and diagnostics).</summary>
+    public int Waiting(uint address)
+    {
+        lock (_lock)
+        {
+            return _queues.TryGetValue(address, out LinkedList<Waiter>? queue) ? queue.Count : 0;
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class GuestProcess : IDisposable
 
     public GuestThreadGroup Threads { get; } = new();
 
-    internal FutexTable Futexes { get; }
+    public FutexTable Futexes { get; }
 
     /// <summary>Held while the address space layout changes (brk, mmap, munmap, mprotect), which threads share.</summary>
     internal Lock AddressSpaceLock { get; } = new();

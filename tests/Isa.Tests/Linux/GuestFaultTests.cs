@@ -75,6 +75,38 @@ public sealed class GuestFaultTests
         }
     }
 
+    [Fact]
+    public void ExitEndsOneThreadAndTheLastThreadDecidesTheStatus()
+    {
+        // clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD, sp); the child calls
+        // exit_group(7), the parent only exit(3) for its own thread: the process ends with 7.
+        (int status, string error) = Run(
+        [
+            0x3c040001, 0x34840f00, // lui a0, 1; ori a0, a0, 0x0f00   flags 0x10f00
+            0x03a02821,             // move a1, sp
+            0x24021018, 0x0000000c, // li v0, 4120 (clone); syscall
+            0x14400004, 0x00000000, // bnez v0, parent; nop
+            0x24040007, 0x24021096, 0x0000000c, // child: li a0, 7; li v0, 4246 (exit_group); syscall
+            0x24040003, 0x24020fa1, 0x0000000c, // parent: li a0, 3; li v0, 4001 (exit); syscall
+        ]);
+        Assert.Equal(7, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void TkillOfItselfEndsTheProcessAsKilledByTheSignal()
+    {
+        (int status, string error) = Run(
+        [
+            0x2402107e, 0x0000000c, // li v0, 4222 (gettid); syscall
+            0x00402021, 0x24050006, // move a0, v0; li a1, 6 (SIGABRT)
+            0x2402108c, 0x0000000c, // li v0, 4236 (tkill); syscall
+            0x24020fa1, 0x0000000c, // li v0, 4001 (exit); syscall: not reached
+        ]);
+        Assert.Equal(128 + 6, status);
+        Assert.Contains("killed by signal 6", error);
+    }
+
     private static (int Status, string Error) Run(uint[] code, params string[] options)
     {
         var bytes = new byte[code.Length * 4];
