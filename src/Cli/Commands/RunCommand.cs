@@ -137,8 +137,20 @@ public sealed class RunCommand : Command
             Console.Error.WriteLine($"isa: {message}");
         }
 
+        if (outcome.ExitStatus is null && outcome.Timeout is null)
+        {
+            FatalHostSignal = abi.HostSignal(outcome.Signal);
+        }
+
         return outcome.ShellStatus;
     }
+
+    /// <summary>
+    /// The host signal the guest was killed by, set by a run that ended so: the entry point kills
+    /// the process with it once its output is flushed (as qemu-user does), so whoever waits for
+    /// this emulator (a guest shell that forked it, or a host shell) sees a death by that signal.
+    /// </summary>
+    public static int? FatalHostSignal { get; private set; }
 
     /// <summary>How this emulator starts itself again for the guest's fork and execve, with the options the child shares.</summary>
     private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa)

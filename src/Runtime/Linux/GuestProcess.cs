@@ -86,6 +86,12 @@ public sealed class GuestProcess : IDisposable
     public void Dispose()
     {
         Files.CloseAll();
-        Memory.Dispose();
+        if (Threads.Running == 0)
+        {
+            Memory.Dispose();
+        }
+
+        // Otherwise a guest thread still blocked in a host syscall may write into the window when
+        // it returns: the reservation stays until the host process ends.
     }
 }

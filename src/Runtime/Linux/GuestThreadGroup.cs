@@ -9,11 +9,12 @@ namespace Isa.Runtime.Linux;
 /// </summary>
 public sealed class GuestThreadGroup
 {
-    private readonly Lock _lock = new();
+    private readonly object _lock = new(); // a Monitor: WaitStopped sleeps on it
     private readonly Dictionary<int, LinuxKernel> _threads = new();
     private readonly CancellationTokenSource _ended = new();
     private GuestOutcome? _outcome;
     private ExceptionDispatchInfo? _failure;
+    private int _running;
 
     /// <summary>Cancelled once the outcome is decided: blocking waits of guest threads observe it.</summary>
     public CancellationToken Ended => _ended.Token;
@@ -72,6 +73,56 @@ public sealed class GuestThreadGroup
         }
 
         _ended.Cancel();
+    }
+
+    /// <summary>Host threads still running guest code or blocked in a syscall for it.</summary>
+    public int Running
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <summary>Waits until every host thread of the group has stopped, for at most <paramref name="timeout"/>; true if they all did.</summary>
+    public bool WaitStopped(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_lock)
+        {
+            while (_running > 0)
+            {
+                TimeSpan left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_lock, left);
+            }
+
+            return true;
+        }
+    }
+
+    internal void HostThreadStarted()
+    {
+        lock (_lock)
+        {
+            _running++;
+        }
+    }
+
+    internal void HostThreadStopped()
+    {
+        lock (_lock)
+        {
+            _running--;
+            Monitor.PulseAll(_lock);
+        }
     }
 
     /// <summary>Waits for the outcome; false if <paramref name="timeout"/> passed first.</summary>

@@ -6,7 +6,7 @@ namespace Isa.Runtime.Linux;
 /// <summary>Host process creation for guest fork and execve: memfd, posix_spawn, execve, wait4.</summary>
 internal static unsafe partial class HostSyscalls
 {
-    public const long Wait4 = 61, MemfdCreate = 319;
+    public const long Wait4 = 61, Waitid = 247, MemfdCreate = 319;
 
     /// <summary>
     /// Starts <paramref name="argv"/>[0] with posix_spawn (vfork-like, safe in a multi-threaded

@@ -74,6 +74,13 @@ public abstract class LinuxAbi
     /// <summary>The host's number for a guest signal; unknown ones pass unchanged.</summary>
     public abstract int HostSignal(int guestSignal);
 
+    /// <summary>
+    /// Writes the 128-byte <c>siginfo_t</c> that waitid reports for a child (SIGCHLD fields: pid,
+    /// uid, status), numbers already in the guest's numbering. Layouts differ: MIPS puts si_code
+    /// before si_errno.
+    /// </summary>
+    public abstract void WriteChildSiginfo(Span<byte> target, int signal, int code, int pid, uint uid, int status, bool bigEndian);
+
     /// <summary>Translates flag bits through a (guest, host) table; unknown bits pass unchanged.</summary>
     public static int Translate(int value, IReadOnlyList<(int Guest, int Host)> table, bool toHost)
     {

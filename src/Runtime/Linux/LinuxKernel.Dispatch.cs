@@ -39,6 +39,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.fork => Fork(0, 0, 0, 0, 0), // (o32 has no vfork syscall: glibc uses clone)
         LinuxSyscall.execve => Execve(Arg(0), Arg(1), Arg(2)),
         LinuxSyscall.wait4 => Wait4(SignedArg(0), Arg(1), SignedArg(2), Arg(3)),
+        LinuxSyscall.waitid => WaitId(SignedArg(0), SignedArg(1), Arg(2), SignedArg(3), Arg(4)),
         LinuxSyscall.futex => Futex(Arg(0), SignedArg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: false),
         LinuxSyscall.futex_time64 => Futex(Arg(0), SignedArg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: true),
         LinuxSyscall.tgkill => ThreadKill(SignedArg(0), SignedArg(1), SignedArg(2)),

@@ -240,20 +240,65 @@ public sealed partial class LinuxKernel
             WriteGuestWord(statusAddress, (uint)GuestWaitStatus(status));
         }
 
-        if (rusageAddress != 0)
-        {
-            // o32 struct rusage: two timevals of 32-bit fields, then 14 longs (host: all 64-bit).
-            var bytes = new byte[18 * 4];
-            var w = new GuestStructWriter(bytes, _bigEndian);
-            for (int i = 0; i < 18; i++)
-            {
-                w.U32(i * 4, (uint)usage[i]);
-            }
+        WriteUsage(rusageAddress, usage);
+        return result;
+    }
 
-            _memory.Write(rusageAddress, bytes);
+    /// <summary>waitid: the host's, with the child's siginfo rewritten in the guest's layout and signal numbers.</summary>
+    private unsafe long WaitId(int idType, int id, uint siginfoAddress, int options, uint rusageAddress)
+    {
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        long* usage = stackalloc long[18];
+        long result;
+        do
+        {
+            result = HostSyscalls.Call(HostSyscalls.Waitid, idType, id, (nint)info, options, (nint)usage);
+        }
+        while (result == -(long)Errno.EINTR && !_process.Threads.HasEnded);
+
+        if (result < 0)
+        {
+            return result;
         }
 
+        if (siginfoAddress != 0)
+        {
+            int signal = *(int*)info, code = *(int*)(info + 8), pid = *(int*)(info + 16), status = *(int*)(info + 24);
+            uint uid = *(uint*)(info + 20);
+            const int ClaimExited = 1;
+            var bytes = new byte[128];
+            _abi.WriteChildSiginfo(
+                bytes,
+                signal == 0 ? 0 : _abi.GuestSignal(signal),
+                code,
+                pid,
+                uid,
+                code == ClaimExited || signal == 0 ? status : _abi.GuestSignal(status),
+                _bigEndian);
+            _memory.Write(siginfoAddress, bytes);
+        }
+
+        WriteUsage(rusageAddress, usage);
         return result;
+    }
+
+    /// <summary>Writes a host struct rusage as the o32 one: two timevals of 32-bit fields, then 14 longs (host: all 64-bit).</summary>
+    private unsafe void WriteUsage(uint address, long* usage)
+    {
+        if (address == 0)
+        {
+            return;
+        }
+
+        var bytes = new byte[18 * 4];
+        var w = new GuestStructWriter(bytes, _bigEndian);
+        for (int i = 0; i < 18; i++)
+        {
+            w.U32(i * 4, (uint)usage[i]);
+        }
+
+        _memory.Write(address, bytes);
     }
 
     /// <summary>A host wait status with its signal numbers in the guest's numbering.</summary>

@@ -91,6 +91,7 @@ public sealed partial class LinuxKernel
     /// </summary>
     private void StartHostThread(ChildStart? start)
     {
+        _process.Threads.HostThreadStarted();
         var thread = new Thread(() =>
         {
             try
@@ -110,6 +111,10 @@ public sealed partial class LinuxKernel
             {
                 start?.Ready.Set();
                 _process.Threads.Fail(bug);
+            }
+            finally
+            {
+                _process.Threads.HostThreadStopped();
             }
         })
         {

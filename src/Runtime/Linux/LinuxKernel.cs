@@ -52,6 +52,9 @@ public sealed partial class LinuxKernel
             threads.End(GuestOutcome.TimedOut(_cpu.Pc, timeout!.Value));
         }
 
+        // Threads running guest code stop at their next instruction slice; the ones blocked in a
+        // host syscall cannot be interrupted, and GuestProcess keeps the memory they may still touch.
+        threads.WaitStopped(TimeSpan.FromSeconds(1));
         return threads.Outcome!;
     }
 

@@ -177,6 +177,18 @@ public sealed class MipsO32Abi : LinuxAbi
         w.U64(96, (ulong)s.Blocks);
     }
 
+    /// <summary>o32 siginfo: si_signo, si_code, si_errno, then the union at 12 (pid, uid, status).</summary>
+    public override void WriteChildSiginfo(Span<byte> target, int signal, int code, int pid, uint uid, int status, bool bigEndian)
+    {
+        target[..128].Clear();
+        var w = new GuestStructWriter(target, bigEndian);
+        w.U32(0, (uint)signal);
+        w.U32(4, (uint)code);
+        w.U32(12, (uint)pid);
+        w.U32(16, uid);
+        w.U32(20, (uint)status);
+    }
+
     private static int[] Invert(int[] table)
     {
         var inverse = new int[table.Length];
