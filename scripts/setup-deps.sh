@@ -21,7 +21,8 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C  # LC_ALL: apt output is parsed b
 # --no-install-recommends, so the cross libc headers (only Recommended by the cross gcc) and
 # picolibc (the RV32 libc: ships an rv32im/ilp32 multilib) are listed explicitly.
 # qemu-user-binfmt (Recommended by qemu-user) is deliberately not installed.
-# busybox and lua5.4 (x86-64) are the native baselines of bench/.
+# busybox and lua5.4 (x86-64) are the native baselines of bench/run.sh; time (GNU time) measures
+# its peak memory.
 HOST_PKGS=(
   qemu-user
   binutils-mipsel-linux-gnu binutils-mips-linux-gnu
@@ -30,7 +31,7 @@ HOST_PKGS=(
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
   picolibc-riscv64-unknown-elf
   gcc libc6-dev
-  busybox lua5.4
+  busybox lua5.4 time
 )
 # Target packages (mipsel), extracted into the sysroot, never installed.
 # lua5.4 links liblua statically; it NEEDs libreadline.so.8, libm.so.6, libc.so.6, ld.so.1.

@@ -14,7 +14,7 @@ internal static class Program
         if (RunCommand.FatalHostSignal is { } signal)
         {
             Console.Error.Flush();
-            Isa.Runtime.Linux.HostExit.BySignal(signal);
+            Isa.Runtime.Linux.HostProcess.ExitBySignal(signal);
         }
 
         return status;

@@ -1,6 +1,6 @@
 /* Processes: fork with a pipe, copied memory, wait statuses (exit, death by a signal), waitid,
    vfork, getppid, and a stdio buffer that fork duplicates. Output is deterministic.
-   not-on: rv32im-O2 (picolibc has no processes) */
+   needs: linux (picolibc has no processes) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* POSIX threads: mutexes, condition variables, atomics (MIPS ll/sc), thread-local storage,
    pthread_once, a barrier and joins with return values. Output is deterministic.
-   not-on: rv32im-O2 (picolibc has no threads) */
+   needs: linux (picolibc has no threads) */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
 using Isa.Cli.Disassembly;
+using Isa.Backends.Jit;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Loaders.Elf;
@@ -10,13 +11,14 @@ namespace Isa.Cli.Commands;
 /// <summary>
 /// <c>isa run</c>: runs a Linux program of a guest ISA as qemu-user does: the guest's syscalls
 /// are served by the emulated kernel, its stdin, stdout and stderr are this process's, and the
-/// exit status is the guest's (128 + signal when a fault kills it, 124 on --timeout).
+/// exit status is the guest's; a guest killed by a signal kills this process by the same signal
+/// (a shell sees 128 + signal), and --timeout gives 124.
 /// </summary>
 public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
@@ -30,7 +32,7 @@ public sealed class RunCommand : Command
 
     protected override IReadOnlyList<string> OptionHelp =>
     [
-        "--engine interp     the generated interpreter (the only engine so far)",
+        "--engine jit|interp the x64 JIT (default) or the generated interpreter",
         "--sysroot DIR       the guest's / for its dynamic linker, libraries and absolute paths that exist there (qemu's -L)",
         "--strace            log every syscall to stderr",
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
@@ -46,10 +48,10 @@ public sealed class RunCommand : Command
             throw new CommandException("needs the program to run");
         }
 
-        string engine = arguments.Value("--engine") ?? "interp";
-        if (engine != "interp")
+        string engine = arguments.Value("--engine") ?? "jit";
+        if (engine is not ("jit" or "interp"))
         {
-            throw new CommandException($"unknown engine '{engine}' (available: interp)");
+            throw new CommandException($"unknown engine '{engine}' (available: jit, interp)");
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -95,8 +97,10 @@ public sealed class RunCommand : Command
             throw new CommandException(unsupported.Message);
         }
 
-        Func<GuestMemory, ICpu> createCpu = isa.CreateCpu;
-        using var process = new GuestProcess(isa, abi, path, sysroot) { CpuFactory = createCpu, Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
+        // One JIT per guest address space: every thread's CPU shares its block cache; a fork child makes its own.
+        using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
+        using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory) : null;
+        process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
         List<(int Guest, int Host, bool CloseOnExec)>? inherited = snapshot?.Files ?? InheritedFds(arguments.Value(GuestLauncher.InheritFdsOption));
         if (inherited is not null)
         {
@@ -104,7 +108,7 @@ public sealed class RunCommand : Command
         }
 
         using TextWriter? strace = arguments.Flag("--strace") ? TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true }) : null;
-        ICpu cpu = createCpu(process.Memory);
+        ICpu cpu = process.CpuFactory(process.Memory);
         LinuxKernel kernel;
         if (snapshot is not null)
         {
@@ -129,6 +133,12 @@ public sealed class RunCommand : Command
         {
             double elapsed = clock.Elapsed.TotalSeconds;
             Console.Error.WriteLine($"isa: {cpu.InstructionsRetired} guest instructions in {elapsed:0.000} s ({cpu.InstructionsRetired / elapsed / 1e6:0.0} million/s, {engine})");
+            if (jit is not null)
+            {
+                JitStatistics j = jit.Statistics;
+                double t = j.TranslationTime.TotalSeconds;
+                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.0} million/s), {j.Invalidations} invalidated");
+            }
         }
 
         if (outcome.Message is { } message)
@@ -137,9 +147,10 @@ public sealed class RunCommand : Command
             Console.Error.WriteLine($"isa: {message}");
         }
 
-        if (outcome.ExitStatus is null && outcome.Timeout is null)
+        if (outcome.KilledBySignal)
         {
-            FatalHostSignal = abi.HostSignal(outcome.Signal);
+            // The entry point ends this process by the signal once its output is flushed.
+            FatalHostSignal = outcome.Signal;
         }
 
         return outcome.ShellStatus;

@@ -36,6 +36,7 @@ internal static class IsaEmitter
         yield return ($"{stem}.Decoder.g.cs", Render("Decoder", common, DecoderModel(isa)));
         yield return ($"{stem}.Disassembler.g.cs", Render("Disassembler", common, DisassemblerModel(isa)));
         yield return ($"{stem}.Interpreter.g.cs", Render("Interpreter", common, InterpreterModel(isa)));
+        yield return ($"{stem}.Jit.g.cs", Render("Jit", common, JitModel(isa)));
         yield return ($"{stem}.Isa.g.cs", Render("Isa", common, IsaModel(isa)));
     }
 
@@ -210,6 +211,54 @@ internal static class IsaEmitter
         };
     }
 
+    private static Dictionary<string, object?> JitModel(IsaModel isa)
+    {
+        List<InsnModel> supported = isa.Instructions.Where(i => JitLowering.Supports(i.Body)).ToList();
+        List<string> unsupported = isa.Instructions.Except(supported).Select(i => i.Name).ToList();
+        var lines = new List<string>();
+        for (int i = 0; i < unsupported.Count; i += 12)
+        {
+            lines.Add(string.Join(", ", unsupported.Skip(i).Take(12)) + (i + 12 < unsupported.Count ? "," : "."));
+        }
+
+        return new Dictionary<string, object?>
+        {
+            ["unsupported_lines"] = unsupported.Count == 0 ? new List<string> { "(none)" } : lines,
+            ["functions"] = isa.Functions.Where(f => f.ReturnType.Kind is TypeKind.Int or TypeKind.Bool or TypeKind.Void && JitLowering.Supports(f.Body) && f.Parameters.All(p => p.Type.Kind is TypeKind.Int or TypeKind.Bool)).Select(f =>
+            {
+                var w = new CodeWriter(2);
+                JitLowering.Function(w, isa, f);
+                return new Dictionary<string, object?>
+                {
+                    ["name"] = f.CSharpName,
+                    ["location"] = f.Span.ToString(),
+                    ["return_type"] = f.ReturnType.Kind == TypeKind.Void ? "void" : "JitValue",
+                    ["parameters"] = string.Concat(f.Parameters.Select(p => $", JitValue {p.CSharpName}")),
+                    ["body"] = w.ToString().TrimEnd('\n'),
+                };
+            }).ToList(),
+            ["instructions"] = supported.Select(i =>
+            {
+                var w = new CodeWriter(2);
+                var used = new HashSet<FieldModel>();
+                CollectFields(i.Body, used);
+                foreach (FieldModel f in i.Operands.Where(used.Contains))
+                {
+                    w.Line($"{f.Type.CSharp} {f.Name} = {Model.Encoder.ExtractExpression(f, "word", isa.InsnBits)};");
+                }
+
+                JitLowering.Instruction(w, isa, i);
+                return new Dictionary<string, object?>
+                {
+                    ["name"] = i.CSharpName,
+                    ["location"] = i.Span.ToString(),
+                    ["syntax"] = SyntaxText(i.Syntax).Replace("\t", " "),
+                    ["body"] = w.ToString().TrimEnd('\n'),
+                };
+            }).ToList(),
+        };
+    }
+
     private static bool EndsWithReturn(IReadOnlyList<IrStmt> body) => body.Count > 0 && body[body.Count - 1] is IrReturn or IrRaise;
 
     private static Dictionary<string, object?> IsaModel(IsaModel isa)
@@ -229,9 +278,12 @@ internal static class IsaEmitter
                 ["endian_name"] = v.BigEndian ? "big" : "little",
             }).ToList(),
             ["variant_members"] = string.Join(", ", isa.Variants.Select(VariantMember)),
+            ["delay_slot"] = isa.DelaySlot ? "true" : "false",
             ["registers"] = isa.Registers.Select(r => new Dictionary<string, object?>
             {
                 ["spec_name"] = r.Name,
+                ["field"] = r.IsArray ? r.CSharpName + "[0]" : r.CSharpName,
+                ["element_bytes"] = r.Type.RepBits / 8,
                 ["count"] = r.Count,
                 ["bits"] = r.Type.Bits,
                 ["names"] = Quoted(r.ElementNames),

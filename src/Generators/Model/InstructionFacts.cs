@@ -15,10 +15,14 @@ internal static class InstructionFacts
         var reads = new SortedSet<string>();
         var writes = new SortedSet<string>();
         Walk(insn.Body, conditional: false, flags, reads, writes);
-        if (flags.Contains("Jump") || flags.Contains("Trap"))
+        // A block ends where control may go elsewhere for sure: a jump, or a trap that always happens
+        // (syscall, break). Conditional traps (overflow, alignment) leave the block as side exits.
+        if (flags.Contains("Jump") || flags.Contains("AlwaysTraps"))
         {
             flags.Add("EndsBlock");
         }
+
+        flags.Remove("AlwaysTraps");
 
         insn.Flags.AddRange(flags);
         insn.Reads.AddRange(reads);
@@ -57,6 +61,11 @@ internal static class InstructionFacts
                     break;
                 case IrRaise raise:
                     flags.Add("Trap");
+                    if (!conditional)
+                    {
+                        flags.Add("AlwaysTraps");
+                    }
+
                     if (raise.Value is not null)
                     {
                         Visit(raise.Value, conditional, flags, reads);

@@ -39,6 +39,15 @@ public abstract class GuestIsa
 
     public abstract ICpu CreateCpu(GuestMemory memory);
 
+    /// <summary>True if a jump takes effect after the next instruction (its delay slot).</summary>
+    public abstract bool DelaySlot { get; }
+
+    /// <summary>Where the registers live in the native state of the ISA's CPUs.</summary>
+    public abstract StateLayout StateLayout { get; }
+
+    /// <summary>The generated JIT translator of this ISA.</summary>
+    public abstract Jit.IJitFrontend JitFrontend { get; }
+
     /// <summary>The test vectors written in the spec.</summary>
     public abstract IReadOnlyList<SpecTestVector> TestVectors { get; }
 

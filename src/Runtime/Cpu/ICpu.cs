@@ -12,8 +12,21 @@ public interface ICpu
 
     GuestMemory Memory { get; }
 
+    /// <summary>
+    /// The native address of the architectural state, laid out as <see cref="GuestIsa.StateLayout"/>,
+    /// with a <see cref="CpuStateBlock"/> header before it: execution hosts read and write it in place.
+    /// </summary>
+    nint StateAddress { get; }
+
     /// <summary>The address of the next instruction to execute. Setting it also clears any pending delayed branch.</summary>
     ulong Pc { get; set; }
+
+    /// <summary>
+    /// The address of the instruction after <see cref="Pc"/>: <c>Pc</c> plus one instruction, or a
+    /// taken branch's target while <see cref="Pc"/> is that branch's delay slot. Signal delivery
+    /// reads it to resume at the branch instead, as the Linux kernel does (EPC with Cause.BD).
+    /// </summary>
+    ulong NextPc { get; }
 
     /// <summary>Reads element <paramref name="index"/> of register file <paramref name="file"/> (an index into <see cref="GuestIsa.Registers"/>).</summary>
     ulong GetRegister(int file, int index);

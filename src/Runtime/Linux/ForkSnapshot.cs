@@ -1,5 +1,6 @@
 using System.Text;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
@@ -8,7 +9,9 @@ namespace Isa.Runtime.Linux;
 /// A guest process as fork leaves it for the child, written to a file the child emulator
 /// inherits: the ISA and program, heap break, every mapped page with its permissions and (when not
 /// all zero) its contents, the forking thread's registers, the clone arguments that concern the
-/// child, and the fd table (whose host fds the child inherits at the same numbers).
+/// child, the fd table (whose host fds the child inherits at the same numbers), the signal
+/// dispositions and the forking thread's signal mask and alternate stack (pending signals and
+/// interval timers are not inherited, as in Linux).
 /// </summary>
 public sealed class ForkSnapshot
 {
@@ -41,6 +44,14 @@ public sealed class ForkSnapshot
 
     private uint ChildTid { get; set; }
 
+    private uint Trampoline { get; set; }
+
+    private List<SignalAction> Actions { get; } = new();
+
+    private SignalSet Blocked { get; set; }
+
+    private SignalStack AltStack { get; set; }
+
     /// <summary>The fds the child inherits as (guest fd, host fd, close-on-exec).</summary>
     public List<(int Guest, int Host, bool CloseOnExec)> Files { get; } = new();
 
@@ -49,7 +60,7 @@ public sealed class ForkSnapshot
     private List<(uint Address, byte[] Data)> Pages { get; } = new();
 
     /// <summary>Writes the snapshot of <paramref name="process"/> forked by the thread of <paramref name="cpu"/> (stopped at its clone syscall).</summary>
-    internal static void Write(Stream stream, GuestProcess process, ICpu cpu, uint flags, uint stack, uint tls, uint childTid)
+    internal static void Write(Stream stream, GuestProcess process, ICpu cpu, ThreadSignals thread, uint flags, uint stack, uint tls, uint childTid)
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
@@ -80,6 +91,25 @@ public sealed class ForkSnapshot
             w.Write(guest);
             w.Write(host);
             w.Write(closeOnExec);
+        }
+
+        ProcessSignals signals = process.Signals;
+        lock (signals.Lock)
+        {
+            w.Write(signals.Trampoline);
+            w.Write(signals.SignalCount);
+            for (int signal = 1; signal <= signals.SignalCount; signal++)
+            {
+                SignalAction action = signals.Action(signal);
+                w.Write(action.Handler);
+                w.Write(action.Flags);
+                WriteSet(w, action.Mask);
+            }
+
+            WriteSet(w, thread.Blocked);
+            w.Write(thread.AltStack.Base);
+            w.Write(thread.AltStack.Size);
+            w.Write(thread.AltStack.Flags);
         }
 
         GuestMemory memory = process.Memory;
@@ -166,6 +196,21 @@ public sealed class ForkSnapshot
                 s.Files.Add((r.ReadInt32(), r.ReadInt32(), r.ReadBoolean()));
             }
 
+            s.Trampoline = r.ReadUInt32();
+            int signals = r.ReadInt32();
+            if (signals is < 0 or > 128)
+            {
+                throw new InvalidDataException($"a fork snapshot with {signals} signals");
+            }
+
+            for (int i = 0; i < signals; i++)
+            {
+                s.Actions.Add(new SignalAction(r.ReadUInt32(), r.ReadUInt32(), ReadSet(r)));
+            }
+
+            s.Blocked = ReadSet(r);
+            s.AltStack = new SignalStack(r.ReadUInt32(), r.ReadUInt32(), r.ReadInt32());
+
             int regions = r.ReadInt32();
             for (int i = 0; i < regions; i++)
             {
@@ -224,6 +269,29 @@ public sealed class ForkSnapshot
         }
 
         cpu.Pc = Pc;
-        return LinuxKernel.ForkChild(process, cpu, strace, Flags, Stack, Tls, ChildTid);
+        if (Actions.Count != process.Signals.SignalCount)
+        {
+            throw new InvalidDataException($"the fork snapshot has {Actions.Count} signals, the ABI {process.Signals.SignalCount}");
+        }
+
+        process.Signals.Trampoline = Trampoline;
+        for (int signal = 1; signal <= Actions.Count; signal++)
+        {
+            process.Signals.Action(signal) = Actions[signal - 1];
+        }
+
+        return LinuxKernel.ForkChild(process, cpu, strace, Flags, Stack, Tls, ChildTid, Blocked, AltStack);
+    }
+
+    private static void WriteSet(BinaryWriter w, SignalSet set)
+    {
+        w.Write((ulong)set.Bits);
+        w.Write((ulong)(set.Bits >> 64));
+    }
+
+    private static SignalSet ReadSet(BinaryReader r)
+    {
+        ulong low = r.ReadUInt64();
+        return new SignalSet(((UInt128)r.ReadUInt64() << 64) | low);
     }
 }

@@ -22,10 +22,10 @@ public sealed class FutexTable
 
     /// <summary>
     /// Sleeps while the word at <paramref name="address"/> holds <paramref name="expected"/> until
-    /// woken (0), the timeout passes (-ETIMEDOUT) or the process ends (-EINTR); -EAGAIN if the
-    /// word differs.
+    /// woken (0), the timeout passes (-ETIMEDOUT) or <paramref name="interrupt"/> is cancelled (a
+    /// signal for the waiting thread, or the end of its process: -EINTR); -EAGAIN if the word differs.
     /// </summary>
-    public long Wait(uint address, uint expected, uint bitset, TimeSpan? timeout, CancellationToken ended)
+    public long Wait(uint address, uint expected, uint bitset, TimeSpan? timeout, CancellationToken interrupt)
     {
         if (bitset == 0)
         {
@@ -51,7 +51,7 @@ public sealed class FutexTable
         bool woken;
         try
         {
-            woken = waiter.Signal.Wait(timeout ?? Timeout.InfiniteTimeSpan, ended);
+            woken = waiter.Signal.Wait(timeout ?? Timeout.InfiniteTimeSpan, interrupt);
         }
         catch (OperationCanceledException)
         {
@@ -66,7 +66,7 @@ public sealed class FutexTable
             }
 
             Dequeue(waiter);
-            return ended.IsCancellationRequested ? -(long)Errno.EINTR : -(long)Errno.ETIMEDOUT;
+            return interrupt.IsCancellationRequested ? -(long)Errno.EINTR : -(long)Errno.ETIMEDOUT;
         }
     }
 

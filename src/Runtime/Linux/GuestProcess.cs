@@ -1,4 +1,5 @@
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
@@ -21,6 +22,7 @@ public sealed class GuestProcess : IDisposable
         Sysroot = sysroot;
         Memory = new GuestMemory();
         Files = FileTable.WithStandardStreams();
+        Signals = new ProcessSignals(abi.SignalCount);
         Futexes = new FutexTable(Memory, isa.Endianness == Endianness.Big);
         CpuFactory = isa.CreateCpu;
     }
@@ -44,10 +46,13 @@ public sealed class GuestProcess : IDisposable
     /// Makes the CPU of each new guest thread (and of a resumed fork child): the execution engine
     /// the user chose, so an interpreter and a JIT can both run threads. Defaults to the ISA's interpreter.
     /// </summary>
-    public Func<GuestMemory, ICpu> CpuFactory { get; init; }
+    public Func<GuestMemory, ICpu> CpuFactory { get; set; }
 
     /// <summary>How to start another emulator for fork and execve; null when the host cannot (they fail with ENOSYS).</summary>
     public GuestLauncher? Launcher { get; init; }
+
+    /// <summary>Signal dispositions, process-directed pending signals and interval timers.</summary>
+    public ProcessSignals Signals { get; }
 
     /// <summary>The guest program's host path (what <c>/proc/self/exe</c> names).</summary>
     public string ExecutablePath { get; }
@@ -59,7 +64,6 @@ public sealed class GuestProcess : IDisposable
 
     public uint Brk { get; set; }
 
-    /// <summary>Finds <paramref name="size"/> bytes of unmapped address space, searching down from <see cref="MmapTop"/>.</summary>
     /// <summary>Replaces the standard-stream table with the fds a forked or executed emulator inherited.</summary>
     public void AdoptFiles(FileTable files)
     {
@@ -67,6 +71,7 @@ public sealed class GuestProcess : IDisposable
         Files = files;
     }
 
+    /// <summary>Finds <paramref name="size"/> bytes of unmapped address space, searching down from <see cref="MmapTop"/>.</summary>
     public uint? FindFree(ulong size, uint below = MmapTop)
     {
         ulong pages = (size + GuestMemory.PageMask) >> GuestMemory.PageShift;

@@ -146,6 +146,49 @@ public sealed class GuestThreadGroup
         }
     }
 
+    /// <summary>The first thread that <paramref name="match"/> accepts, or null.</summary>
+    public LinuxKernel? FirstThat(Func<LinuxKernel, bool> match)
+    {
+        lock (_lock)
+        {
+            foreach (LinuxKernel thread in _threads.Values)
+            {
+                if (match(thread))
+                {
+                    return thread;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    public void ForEach(Action<LinuxKernel> action)
+    {
+        lock (_lock)
+        {
+            foreach (LinuxKernel thread in _threads.Values)
+            {
+                action(thread);
+            }
+        }
+    }
+
+    /// <summary>The sum of <paramref name="value"/> over the threads.</summary>
+    public long Sum(Func<LinuxKernel, long> value)
+    {
+        lock (_lock)
+        {
+            long sum = 0;
+            foreach (LinuxKernel thread in _threads.Values)
+            {
+                sum += value(thread);
+            }
+
+            return sum;
+        }
+    }
+
     public LinuxKernel? Find(int tid)
     {
         lock (_lock)

@@ -19,6 +19,7 @@ internal static unsafe partial class HostSyscalls
     public const long Fchmodat = 268, Faccessat = 269, Utimensat = 280, Statx = 332, Fchownat = 260, Ftruncate = 77, Fsync = 74;
     public const long Poll = 7, Getpid = 39, Getppid = 110, Getuid = 102, Getgid = 104, Geteuid = 107, Getegid = 108;
     public const long Sysinfo = 99, Prlimit64 = 302, SchedYield = 24, Kill = 62, Gettid = 186, Getpgrp = 111, Setpgid = 109, Setsid = 112;
+    public const long Ppoll = 271, Pause = 34, Tkill = 200, Tgkill = 234, RtSigaction = 13, RtSigprocmask = 14;
     public const long Fchmod = 91, Fchown = 93, Flock = 73, Fdatasync = 75, Sync = 162, Truncate = 76, Getpgid = 121, Getsid = 124;
 
     public static long Call(long number, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0)

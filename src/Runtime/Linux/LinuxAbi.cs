@@ -1,4 +1,5 @@
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 
 namespace Isa.Runtime.Linux;
 
@@ -62,17 +63,71 @@ public abstract class LinuxAbi
     /// <summary>The host's number for a guest RLIMIT_* resource, or -1.</summary>
     public abstract int HostResource(int guestResource);
 
+    /// <summary>Bytes of the ABI's <c>unsigned long</c>: the word of <c>sigset_t</c> and <c>fd_set</c>.</summary>
+    public abstract int WordBytes { get; }
+
+    /// <summary>Guest <c>poll</c> event bits that differ from the host's, as (guest bit, host bits).</summary>
+    public abstract IReadOnlyList<(int Guest, int Host)> PollEvents { get; }
+
+    /// <summary>The highest guest signal number (the kernel's <c>_NSIG</c>).</summary>
+    public abstract int SignalCount { get; }
+
+    /// <summary>Size of the kernel's <c>sigset_t</c> (what rt_sigprocmask's <c>sigsetsize</c> must be).</summary>
+    public int SignalSetBytes => SignalCount / 8;
+
+    /// <summary>The host's number for a guest signal, or 0 when the host has no such signal.</summary>
+    public abstract int HostSignal(int guestSignal);
+
+    /// <summary>The guest's number for a host signal, or 0 when the guest has no such signal.</summary>
+    public abstract int GuestSignal(int hostSignal);
+
+    /// <summary>The guest's SIG_BLOCK, SIG_UNBLOCK and SIG_SETMASK (MIPS numbers them from 1, others from 0).</summary>
+    public abstract (int Block, int Unblock, int SetMask) SignalMaskHow { get; }
+
+    /// <summary>Guest <c>sa_flags</c> bits as (guest bit, host bit): SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND...</summary>
+    public abstract IReadOnlyList<(int Guest, int Host)> SignalActionFlags { get; }
+
+    /// <summary>Size of the kernel's <c>struct sigaction</c> as rt_sigaction reads it.</summary>
+    public abstract int SignalActionSize { get; }
+
+    public abstract SignalAction ReadSignalAction(ReadOnlySpan<byte> source, bool bigEndian);
+
+    public abstract void WriteSignalAction(Span<byte> target, in SignalAction action, bool bigEndian);
+
+    /// <summary>Size of <c>stack_t</c>.</summary>
+    public abstract int SignalStackSize { get; }
+
+    public abstract SignalStack ReadSignalStack(ReadOnlySpan<byte> source, bool bigEndian);
+
+    public abstract void WriteSignalStack(Span<byte> target, in SignalStack stack, bool bigEndian);
+
+    /// <summary>MINSIGSTKSZ: sigaltstack refuses smaller stacks.</summary>
+    public abstract uint MinSignalStackSize { get; }
+
+    /// <summary>
+    /// The code a handler returns to when the ABI has no SA_RESTORER (MIPS): it calls rt_sigreturn.
+    /// The kernel maps it in a page of its own (MIPS's VDSO), which the emulation does on first use.
+    /// </summary>
+    public abstract byte[] SigreturnTrampoline(bool bigEndian);
+
+    /// <summary>
+    /// Builds the kernel's rt signal frame (siginfo and ucontext with the interrupted registers)
+    /// below <see cref="SignalFrame.StackPointer"/> and points the CPU at the handler. A frame
+    /// that does not fit in mapped memory throws <see cref="Memory.GuestFaultException"/>.
+    /// </summary>
+    public abstract void PushSignalFrame(ICpu cpu, in SignalFrame frame);
+
+    /// <summary>
+    /// rt_sigreturn: restores the registers saved by <see cref="PushSignalFrame"/> from the frame at
+    /// the stack pointer and returns the mask and alternate stack it saved.
+    /// </summary>
+    public abstract (SignalSet Mask, SignalStack Stack) PopSignalFrame(ICpu cpu);
+
     /// <summary>
     /// The argument positions of clone's TLS value and child-tid pointer (after flags, stack and
     /// parent-tid pointer): MIPS and ARM use tls before child-tid, x86-64 the other way round.
     /// </summary>
     public abstract (int Tls, int ChildTid) CloneArguments { get; }
-
-    /// <summary>The guest's number for a host signal (for wait statuses); unknown ones pass unchanged.</summary>
-    public abstract int GuestSignal(int hostSignal);
-
-    /// <summary>The host's number for a guest signal; unknown ones pass unchanged.</summary>
-    public abstract int HostSignal(int guestSignal);
 
     /// <summary>
     /// Writes the 128-byte <c>siginfo_t</c> that waitid reports for a child (SIGCHLD fields: pid,

@@ -26,9 +26,6 @@ public sealed partial class LinuxKernel
         LinuxSyscall.prlimit64 => PrLimit64(SignedArg(0), Arg(1), Arg(2), Arg(3)),
         LinuxSyscall.setrlimit => 0,
         LinuxSyscall.umask => HostSyscalls.Call(HostSyscalls.Umask, Arg(0)),
-        LinuxSyscall.rt_sigaction => SignalStub(Arg(2), 24),
-        LinuxSyscall.rt_sigprocmask => SignalStub(Arg(2), Math.Min(Arg(3), 128)),
-        LinuxSyscall.sigaltstack => SignalStub(Arg(1), 12),
 
         // threads and processes (LinuxKernel.Threads.cs, LinuxKernel.Processes.cs)
         LinuxSyscall.exit => ExitThread(SignedArg(0)),
@@ -42,8 +39,6 @@ public sealed partial class LinuxKernel
         LinuxSyscall.waitid => WaitId(SignedArg(0), SignedArg(1), Arg(2), SignedArg(3), Arg(4)),
         LinuxSyscall.futex => Futex(Arg(0), SignedArg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: false),
         LinuxSyscall.futex_time64 => Futex(Arg(0), SignedArg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: true),
-        LinuxSyscall.tgkill => ThreadKill(SignedArg(0), SignedArg(1), SignedArg(2)),
-        LinuxSyscall.tkill => ThreadKill(null, SignedArg(0), SignedArg(1)),
 
         // memory
         LinuxSyscall.brk => SetBreak(Arg(0)),
@@ -99,8 +94,29 @@ public sealed partial class LinuxKernel
         LinuxSyscall.clock_gettime or LinuxSyscall.clock_gettime64 => ClockGetTime(SignedArg(0), Arg(1), time64: call == LinuxSyscall.clock_gettime64),
         LinuxSyscall.gettimeofday => GetTimeOfDay(Arg(0)),
         LinuxSyscall.time => Time(Arg(0)),
-        LinuxSyscall.nanosleep => Nanosleep(Arg(0)),
+        LinuxSyscall.nanosleep => Sleep(Monotonic, 0, Arg(0), Arg(1), time64: false),
+        LinuxSyscall.clock_nanosleep => Sleep(SignedArg(0), SignedArg(1), Arg(2), Arg(3), time64: false),
+        LinuxSyscall.clock_nanosleep_time64 => Sleep(SignedArg(0), SignedArg(1), Arg(2), Arg(3), time64: true),
         LinuxSyscall.getrandom => HostFill(HostSyscalls.Getrandom, Arg(0), Arg(1), SignedArg(2)),
+
+        // signals (LinuxKernel.Signals.cs) and waiting on descriptors (LinuxKernel.Poll.cs)
+        LinuxSyscall.rt_sigaction => SignalAction(SignedArg(0), Arg(1), Arg(2), Arg(3)),
+        LinuxSyscall.rt_sigprocmask => SignalMask(SignedArg(0), Arg(1), Arg(2), Arg(3)),
+        LinuxSyscall.rt_sigpending => SignalPending(Arg(0), Arg(1)),
+        LinuxSyscall.rt_sigsuspend => SignalSuspend(Arg(0), Arg(1)),
+        LinuxSyscall.rt_sigreturn => SignalReturn(),
+        LinuxSyscall.sigaltstack => AltStack(Arg(0), Arg(1)),
+        LinuxSyscall.kill => Kill(SignedArg(0), SignedArg(1)),
+        LinuxSyscall.tgkill => ThreadKill(SignedArg(0), SignedArg(1), SignedArg(2)),
+        LinuxSyscall.tkill => ThreadKill(-1, SignedArg(0), SignedArg(1)),
+        LinuxSyscall.pause => Pause(),
+        LinuxSyscall.alarm => Alarm(Arg(0)),
+        LinuxSyscall.setitimer => SetIntervalTimer(SignedArg(0), Arg(1), Arg(2)),
+        LinuxSyscall.getitimer => GetIntervalTimer(SignedArg(0), Arg(1)),
+        LinuxSyscall.poll => Poll(Arg(0), Arg(1), SignedArg(2)),
+        LinuxSyscall.ppoll or LinuxSyscall.ppoll_time64 => PPoll(Arg(0), Arg(1), Arg(2), Arg(3), Arg(4), time64: call == LinuxSyscall.ppoll_time64),
+        LinuxSyscall._newselect => Select(SignedArg(0), Arg(1), Arg(2), Arg(3), Arg(4)),
+        LinuxSyscall.pselect6 or LinuxSyscall.pselect6_time64 => PSelect(SignedArg(0), Arg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: call == LinuxSyscall.pselect6_time64),
         _ => -(long)Errno.ENOSYS,
     };
 }

@@ -86,18 +86,4 @@ public sealed partial class LinuxKernel
 
         return 0; // new limits are accepted and ignored: the guest shares the emulator's process
     }
-
-    /// <summary>
-    /// Signal dispositions, masks and alternate stacks are accepted and the previous ones reported
-    /// as empty (default action, nothing blocked); delivering signals to guest handlers is not done yet.
-    /// </summary>
-    private long SignalStub(uint oldAddress, uint size)
-    {
-        if (oldAddress != 0)
-        {
-            _memory.Write(oldAddress, new byte[size]);
-        }
-
-        return 0;
-    }
 }

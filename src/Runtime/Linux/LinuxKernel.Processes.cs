@@ -1,5 +1,6 @@
 using System.Text;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
 using Microsoft.Win32.SafeHandles;
 
@@ -32,7 +33,7 @@ public sealed partial class LinuxKernel
         {
             using (var stream = new FileStream(new SafeFileHandle((nint)memfd, ownsHandle: false), FileAccess.Write, bufferSize: 1 << 16))
             {
-                ForkSnapshot.Write(stream, _process, _cpu, flags, stack, tls, childTid);
+                ForkSnapshot.Write(stream, _process, _cpu, _thread, flags, stack, tls, childTid);
             }
 
             List<string> argv = [.. launcher.Command, GuestLauncher.ResumeForkOption, memfd.ToString(System.Globalization.CultureInfo.InvariantCulture)];
@@ -51,14 +52,19 @@ public sealed partial class LinuxKernel
         }
     }
 
-    /// <summary>The only thread of a fork child restored from a snapshot, resuming after its clone with result 0.</summary>
-    internal static LinuxKernel ForkChild(GuestProcess process, ICpu cpu, TextWriter? strace, uint flags, uint stack, uint tls, uint childTid)
+    /// <summary>
+    /// The only thread of a fork child restored from a snapshot, resuming after its clone with result 0
+    /// under the forking thread's signal mask and alternate stack.
+    /// </summary>
+    internal static LinuxKernel ForkChild(GuestProcess process, ICpu cpu, TextWriter? strace, uint flags, uint stack, uint tls, uint childTid, SignalSet blocked, SignalStack altStack)
     {
         var kernel = new LinuxKernel(process, cpu, strace)
         {
             _tid = Environment.ProcessId,
             _clearChildTid = (flags & CloneChildClearTid) != 0 ? childTid : 0,
         };
+        kernel._thread.Blocked = blocked;
+        kernel._thread.AltStack = altStack;
         if (stack != 0)
         {
             process.Abi.SetStackPointer(cpu, stack);

@@ -7,7 +7,7 @@ namespace Isa.Runtime.Linux;
 /// <summary>
 /// Guest threads: clone with CLONE_VM|CLONE_THREAD (each guest thread on a host thread with a CPU
 /// of its own, sharing the process's memory, files and futexes), thread ids, exit of one thread
-/// or of the whole group, tgkill between threads, and futex.
+/// or of the whole group, and futex (tgkill between threads is in LinuxKernel.Signals.cs).
 /// </summary>
 public sealed partial class LinuxKernel
 {
@@ -46,6 +46,7 @@ public sealed partial class LinuxKernel
         {
             _clearChildTid = (flags & CloneChildClearTid) != 0 ? childTid : 0,
         };
+        child._thread.Blocked = _thread.Blocked; // a new thread inherits the mask; no pending signals, no alternate stack
         var started = new ChildStart(
             (flags & CloneParentSetTid) != 0 ? parentTid : 0,
             (flags & CloneChildSetTid) != 0 ? childTid : 0);
@@ -96,9 +97,10 @@ public sealed partial class LinuxKernel
         {
             try
             {
+                _hostTid = (int)HostSyscalls.Call(HostSyscalls.Gettid);
                 if (start is not null)
                 {
-                    _tid = (int)HostSyscalls.Call(HostSyscalls.Gettid);
+                    _tid = _hostTid;
                     StoreTid(start.ParentTid);
                     StoreTid(start.ChildTid);
                     _process.Threads.Add(_tid, this);
@@ -171,6 +173,11 @@ public sealed partial class LinuxKernel
         }
 
         _gone = true;
+        lock (ProcessSignals.Lock)
+        {
+            ProcessSignals.ExitedThreadsCpuTime += Now(ThreadCpuClock(_hostTid));
+        }
+
         if (_process.Threads.Remove(_tid))
         {
             _process.Threads.End(GuestOutcome.Exited(status & 0xff));
@@ -186,39 +193,6 @@ public sealed partial class LinuxKernel
         return 0;
     }
 
-    /// <summary>
-    /// tgkill/tkill to a thread of this process. With no guest signal handlers yet, a signal takes
-    /// its default action: the ones Linux ignores by default (and stops, which cannot apply) do
-    /// nothing, every other one ends the process as killed by it.
-    /// </summary>
-    private long ThreadKill(int? threadGroup, int tid, int signal)
-    {
-        if (tid <= 0 || signal < 0 || signal > 128 || threadGroup <= 0)
-        {
-            return -(long)Errno.EINVAL;
-        }
-
-        if ((threadGroup is { } group && group != Environment.ProcessId) || _process.Threads.Find(tid) is null)
-        {
-            return -(long)Errno.ESRCH;
-        }
-
-        if (signal == 0)
-        {
-            return 0;
-        }
-
-        int host = _abi.HostSignal(signal);
-        bool ignoredByDefault = host is 17 /* SIGCHLD */ or 18 /* SIGCONT */ or 23 /* SIGURG */ or 28 /* SIGWINCH */ or (>= 19 and <= 22) /* stops */;
-        if (!ignoredByDefault)
-        {
-            _gone = tid == _tid;
-            _process.Threads.End(GuestOutcome.Killed(signal));
-        }
-
-        return 0;
-    }
-
     /// <summary>futex(uaddr, op, val, timeout or val2, uaddr2, val3).</summary>
     private long Futex(uint address, int op, uint value, uint timeoutOrCount, uint address2, uint value3, bool time64)
     {
@@ -231,9 +205,9 @@ public sealed partial class LinuxKernel
         switch (op & 127)
         {
             case FutexWait:
-                return futexes.Wait(address, value, uint.MaxValue, timeoutOrCount == 0 ? null : ReadTimespec(timeoutOrCount, time64), _process.Threads.Ended);
+                return FutexWaitInterruptibly(address, value, uint.MaxValue, timeoutOrCount == 0 ? null : ReadTimespec(timeoutOrCount, time64));
             case FutexWaitBitset:
-                return futexes.Wait(address, value, value3, timeoutOrCount == 0 ? null : Remaining(ReadTimespec(timeoutOrCount, time64), (op & FutexClockRealtime) != 0), _process.Threads.Ended);
+                return FutexWaitInterruptibly(address, value, value3, timeoutOrCount == 0 ? null : Remaining(ReadTimespec(timeoutOrCount, time64), (op & FutexClockRealtime) != 0));
             case FutexWake:
                 return futexes.Wake(address, (int)value, uint.MaxValue);
             case FutexWakeBitset:
@@ -247,6 +221,24 @@ public sealed partial class LinuxKernel
             default:
                 return -(long)Errno.ENOSYS;
         }
+    }
+
+    /// <summary>
+    /// A futex wait that a signal for this thread interrupts (-EINTR) when it would run a handler or
+    /// end the process, as in Linux; other wake-ups of the wait (an ignored signal, an interval timer
+    /// expiring) only resume it.
+    /// </summary>
+    private long FutexWaitInterruptibly(uint address, uint value, uint bitset, TimeSpan? timeout)
+    {
+        const long Woken = 1;
+        long nanoseconds = timeout is { } t ? Math.Max(0, t.Ticks) * 100 : -1;
+        long result = InterruptibleWait(nanoseconds, (slice, interrupt) =>
+        {
+            TimeSpan? limit = slice < 0 ? null : TimeSpan.FromTicks(slice / 100);
+            long waited = _process.Futexes.Wait(address, value, bitset, limit, interrupt);
+            return waited == 0 ? Woken : waited == -(long)Errno.ETIMEDOUT ? 0 : waited;
+        });
+        return result == Woken ? 0 : result == 0 ? -(long)Errno.ETIMEDOUT : result;
     }
 
     /// <summary>A guest timespec (32- or 64-bit time_t) as a duration.</summary>

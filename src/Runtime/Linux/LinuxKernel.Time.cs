@@ -41,14 +41,34 @@ public sealed partial class LinuxKernel
         return (uint)ts[0];
     }
 
-    private unsafe long Nanosleep(uint requestAddress)
+    /// <summary>
+    /// nanosleep and clock_nanosleep (flag 1: TIMER_ABSTIME): a sleep that a signal interrupts with
+    /// EINTR, leaving the time not slept in <paramref name="remainingAddress"/> for relative sleeps.
+    /// </summary>
+    private long Sleep(int clock, int flags, uint requestAddress, uint remainingAddress, bool time64)
     {
-        Span<byte> request = stackalloc byte[8];
-        _memory.Read(requestAddress, request);
-        long* ts = stackalloc long[2];
-        ts[0] = ReadWord(request);
-        ts[1] = ReadWord(request[4..]);
-        return HostSyscalls.Call(HostSyscalls.Nanosleep, (nint)ts, 0);
+        if (!TryReadTimespec(requestAddress, time64, out long request))
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        bool absolute = (flags & 1) != 0;
+        long now = Now(clock);
+        if (now < 0)
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        long duration = absolute ? Math.Max(0, request - now) : request;
+        long start = Now(Monotonic);
+        long result = InterruptibleWait(duration, SleepUntilSignal);
+        if (result == -(long)Errno.EINTR && !absolute && remainingAddress != 0)
+        {
+            long left = Math.Max(0, duration - (Now(Monotonic) - start));
+            WriteTime(remainingAddress, left / 1_000_000_000, left % 1_000_000_000, time64);
+        }
+
+        return result;
     }
 
     private void WriteTime(uint address, long seconds, long fraction, bool time64)

@@ -1,4 +1,5 @@
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
@@ -21,6 +22,9 @@ public sealed partial class LinuxKernel
     /// <summary>This thread's id: the host pid for the main thread, the host thread's id for the others.</summary>
     private int _tid;
 
+    /// <summary>The id of the host thread running this guest thread (whose CPU clock the CPU-time timers read).</summary>
+    private int _hostTid;
+
     /// <summary>The set_tid_address / CLONE_CHILD_CLEARTID word, cleared and woken when the thread exits.</summary>
     private uint _clearChildTid;
 
@@ -35,6 +39,9 @@ public sealed partial class LinuxKernel
         _memory = process.Memory;
         _strace = strace;
         _bigEndian = cpu.Isa.Endianness == Endianness.Big;
+        _thread = new ThreadSignals(_abi.SignalCount, process.Signals.Lock);
+        _interrupt = CancellationTokenSource.CreateLinkedTokenSource(process.Threads.Ended);
+        _unblockable = SignalSet.Empty.With(_abi.GuestSignal(HostSignal.SIGKILL)).With(_abi.GuestSignal(HostSignal.SIGSTOP));
     }
 
     /// <summary>
@@ -52,22 +59,33 @@ public sealed partial class LinuxKernel
             threads.End(GuestOutcome.TimedOut(_cpu.Pc, timeout!.Value));
         }
 
-        // Threads running guest code stop at their next instruction slice; the ones blocked in a
-        // host syscall cannot be interrupted, and GuestProcess keeps the memory they may still touch.
+        // Threads running guest code stop at their next instruction slice and waiting ones (sleeps,
+        // futexes, signal waits) wake up; the ones blocked in another host syscall (a read of a pipe)
+        // cannot be interrupted, and GuestProcess keeps the memory they may still touch.
         threads.WaitStopped(TimeSpan.FromSeconds(1));
         return threads.Outcome!;
     }
 
-    /// <summary>This thread's loop: runs the CPU and services its syscalls until it or its process ends.</summary>
+    /// <summary>
+    /// This thread's loop: runs the CPU and services its syscalls until it or its process ends. Its
+    /// pending signals are delivered before every slice, so after each syscall too.
+    /// </summary>
     private void RunThread()
     {
         GuestThreadGroup threads = _process.Threads;
         while (!threads.HasEnded)
         {
-            CpuExit exit = _cpu.Run(Slice);
+            if (DeliverSignals() is { } killed)
+            {
+                threads.End(killed);
+                return;
+            }
+
+            CpuExit exit = _cpu.Run(SliceLength);
             switch (exit.Kind)
             {
                 case TrapKind.BudgetExhausted:
+                    CheckTimers();
                     continue;
                 case TrapKind.Syscall:
                     Syscall();
@@ -76,11 +94,15 @@ public sealed partial class LinuxKernel
                         return;
                     }
 
-                    _cpu.SkipTrappedInstruction();
                     continue;
                 default:
-                    threads.End(GuestOutcome.Signaled(Signals.For(exit), exit, RegisterDump()));
-                    return;
+                    if (Fault(exit) is { } outcome)
+                    {
+                        threads.End(outcome);
+                        return;
+                    }
+
+                    continue;
             }
         }
     }
@@ -103,15 +125,23 @@ public sealed partial class LinuxKernel
             string name = call == LinuxSyscall.Unknown ? $"syscall_{number}" : call.ToString().TrimStart('@');
             string args = string.Join(", ", Enumerable.Range(0, 4).Select(i => "0x" + _abi.Argument(_cpu, i).ToString("x")));
             string outcome = result < 0 && result > -4096 ? $"-1 {(Errno)(-result)}" : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            string thread = _tid == Environment.ProcessId ? "" : $"[pid {_tid}] ";
-            _strace.WriteLine($"{thread}{name}({args}) = {outcome}");
+            _strace.WriteLine($"{StracePrefix}{name}({args}) = {outcome}");
         }
 
-        if (!_gone)
+        AfterSyscall(call, result);
+        if (_frameRestored)
+        {
+            _frameRestored = false; // rt_sigreturn restored the result registers and the PC
+        }
+        else if (!_gone)
         {
             _abi.SetResult(_cpu, result);
+            _cpu.SkipTrappedInstruction();
         }
     }
+
+    /// <summary>What strace prints before a line of a thread other than the main one.</summary>
+    private string StracePrefix => _tid == Environment.ProcessId ? "" : $"[pid {_tid}] ";
 
     private uint Arg(int index) => _abi.Argument(_cpu, index);
 

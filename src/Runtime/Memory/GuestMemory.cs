@@ -20,6 +20,10 @@ public sealed unsafe class GuestMemory : IDisposable
     private const ulong GuardSize = 1UL << 16;
     private const int PageCount = 1 << (32 - PageShift);
 
+    // Permission-table bits beyond RWX: 8 = mapped; 16 = holds translated code (watched);
+    // 32 = the guest may write it, withheld from the table and the host while watched.
+    private const byte Mapped = 8, Watched = 16, WatchedWritable = 32;
+
     private byte* _window;
     private byte* _permissions;
 
@@ -38,6 +42,7 @@ public sealed unsafe class GuestMemory : IDisposable
     public void Map(uint address, ulong size, MemoryPermissions permissions)
     {
         (uint first, ulong length) = PageRange(address, size);
+        Unwatch(first, length);
         HostVirtualMemory.Commit(_window + first, length, writable: true);
         SetPermissions(first, length, permissions);
     }
@@ -46,6 +51,7 @@ public sealed unsafe class GuestMemory : IDisposable
     public void Unmap(uint address, ulong size)
     {
         (uint first, ulong length) = PageRange(address, size);
+        Unwatch(first, length);
         HostVirtualMemory.Decommit(_window + first, length);
         new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Clear();
     }
@@ -62,10 +68,76 @@ public sealed unsafe class GuestMemory : IDisposable
             }
         }
 
+        Unwatch(first, length);
+
         SetPermissions(first, length, permissions);
     }
 
-    public MemoryPermissions PermissionsAt(uint address) => (MemoryPermissions)(_permissions[address >> PageShift] & 7);
+    public MemoryPermissions PermissionsAt(uint address) => Effective(_permissions[address >> PageShift]);
+
+    /// <summary>
+    /// Called with a page's address before translated code on it may change: the first write to a
+    /// watched page (from any path: interpreter, syscalls, a JIT store that faulted), or a change of
+    /// its mapping or permissions. Execution hosts drop their translations of the page.
+    /// </summary>
+    public event Action<uint>? CodeModified;
+
+    /// <summary>
+    /// Marks the page holding <paramref name="address"/> as holding translated code: while watched it
+    /// is read-only for the host, so JIT stores fault, and every other write path reports it first.
+    /// </summary>
+    public void WatchCode(uint address)
+    {
+        ref byte p = ref _permissions[address >> PageShift];
+        if ((p & Watched) != 0 || p == 0)
+        {
+            return;
+        }
+
+        if ((p & (byte)MemoryPermissions.Write) != 0)
+        {
+            p = (byte)((p & ~(byte)MemoryPermissions.Write) | Watched | WatchedWritable);
+            bool readable = (p & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
+            HostVirtualMemory.Protect(_window + (address & ~PageMask), PageSize, readable, writable: false);
+        }
+        else
+        {
+            p |= Watched;
+        }
+    }
+
+    /// <summary>True if the page may hold translated code.</summary>
+    public bool IsWatched(uint address) => (_permissions[address >> PageShift] & Watched) != 0;
+
+    private static MemoryPermissions Effective(byte p) =>
+        (MemoryPermissions)((p & 7) | ((p & WatchedWritable) != 0 ? (byte)MemoryPermissions.Write : 0));
+
+    private void Unwatch(uint first, ulong length)
+    {
+        for (ulong page = first; page < first + length; page += PageSize)
+        {
+            Unwatch((uint)page);
+        }
+    }
+
+    private void Unwatch(uint address)
+    {
+        ref byte p = ref _permissions[address >> PageShift];
+        if ((p & Watched) == 0)
+        {
+            return;
+        }
+
+        bool writable = (p & WatchedWritable) != 0;
+        p = (byte)((p & ~(Watched | WatchedWritable)) | (writable ? (byte)MemoryPermissions.Write : 0));
+        if (writable)
+        {
+            bool readable = (p & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
+            HostVirtualMemory.Protect(_window + (address & ~PageMask), PageSize, readable, writable: true);
+        }
+
+        CodeModified?.Invoke(address & ~PageMask);
+    }
 
     public bool IsMapped(uint address) => _permissions[address >> PageShift] != 0;
 
@@ -85,7 +157,7 @@ public sealed unsafe class GuestMemory : IDisposable
 
         for (ulong page = address >> PageShift; page <= last >> PageShift; page++)
         {
-            if ((_permissions[page] & (byte)access) != (byte)access)
+            if (((byte)Effective(_permissions[page]) & (byte)access) != (byte)access)
             {
                 return false;
             }
@@ -131,7 +203,8 @@ public sealed unsafe class GuestMemory : IDisposable
     {
         if ((_permissions[address >> PageShift] & (byte)MemoryPermissions.Write) == 0)
         {
-            ThrowFault(address, MemoryPermissions.Write);
+            AccessSlow(address, 1, MemoryPermissions.Write, value);
+            return;
         }
 
         _window[address] = value;
@@ -214,6 +287,8 @@ public sealed unsafe class GuestMemory : IDisposable
     public void Poke(uint address, ReadOnlySpan<byte> source)
     {
         RequireAccess(address, (ulong)source.Length, MemoryPermissions.None);
+        (uint firstPage, ulong pagesLength) = PageRange(address, (ulong)source.Length);
+        Unwatch(firstPage, pagesLength);
         if (CanAccess(address, (ulong)source.Length, MemoryPermissions.Write))
         {
             source.CopyTo(new Span<byte>(_window + address, source.Length));
@@ -309,7 +384,12 @@ public sealed unsafe class GuestMemory : IDisposable
             uint a = unchecked(address + (uint)i);
             if ((_permissions[a >> PageShift] & (byte)access) == 0)
             {
-                ThrowFault(a, access);
+                if (access != MemoryPermissions.Write || (_permissions[a >> PageShift] & WatchedWritable) == 0)
+                {
+                    ThrowFault(a, access);
+                }
+
+                Unwatch(a);
             }
         }
 
@@ -341,6 +421,12 @@ public sealed unsafe class GuestMemory : IDisposable
         for (ulong page = address >> PageShift; page <= last >> PageShift; page++)
         {
             byte p = page < PageCount ? _permissions[page] : (byte)0;
+            if ((p & WatchedWritable) != 0 && (access & MemoryPermissions.Write) != 0)
+            {
+                Unwatch((uint)(page << PageShift));
+                p = _permissions[page];
+            }
+
             if (p == 0 || (p & (byte)access) != (byte)access)
             {
                 uint at = page == address >> PageShift ? address : (uint)(page << PageShift);
@@ -351,8 +437,8 @@ public sealed unsafe class GuestMemory : IDisposable
 
     private void SetPermissions(uint first, ulong length, MemoryPermissions permissions)
     {
-        // Bit 3 marks a mapped page even when the guest may not touch it (PROT_NONE).
-        byte value = (byte)((byte)permissions | 8);
+        // Mapped marks a mapped page even when the guest may not touch it (PROT_NONE).
+        byte value = (byte)((byte)permissions | Mapped);
         new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Fill(value);
         bool readable = (permissions & (MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
         HostVirtualMemory.Protect(_window + first, length, readable, (permissions & MemoryPermissions.Write) != 0);

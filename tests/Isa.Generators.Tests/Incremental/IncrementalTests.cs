@@ -109,7 +109,7 @@ public sealed class IncrementalTests
         GeneratorDriver driver = GeneratorHarness.CreateDriver(new[] { A, B, C }, trackSteps: true).RunGenerators(Compilation);
         GeneratorDriverRunResult first = driver.GetRunResult();
         Assert.Empty(first.Diagnostics);
-        Assert.Equal(16, first.GeneratedTrees.Length); // 5 files for each of a, b and c, and the catalog
+        Assert.Equal(19, first.GeneratedTrees.Length); // 6 files for each of a, b and c, and the catalog
         return driver;
     }
 

@@ -34,6 +34,64 @@ public sealed class GuestFaultTests
     }
 
     [Fact]
+    public void FaultKillsTheEmulatorByTheGuestsSignal()
+    {
+        // lui t0, 0x1234; jr t0; nop -- under bash, which names the signal that ended its child
+        string path = WriteGuest([0x3c081234, 0x01000008, 0x00000000]);
+        try
+        {
+            // bash reports on stderr a child killed by a signal, and nothing for one that exits with 139
+            string script = $"dotnet {RepoPaths.IsaDll} run {path} 2>/dev/null; echo status=$? >&2";
+            var start = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true };
+            using Process process = Process.Start(start)!;
+            string error = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "isa run did not finish");
+            Assert.Contains("status=139", error);
+            Assert.Contains("Segmentation fault", error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void FaultRunsTheGuestsHandler()
+    {
+        uint[] code =
+        [
+            0x04110001, 0x00000000, // bal 1f; nop
+            0x03e04025, 0x25080040, // 1: move t0, ra; addiu t0, t0, handler - 1b
+            0x27bdffe0, 0xafa00000, 0xafa80004, 0xafa00008, 0xafa0000c, 0xafa00010, 0xafa00014, // struct sigaction {0, t0, {0}} at sp
+            0x24040004, 0x03a02825, 0x00003025, 0x24070010, 0x24021062, 0x0000000c, // rt_sigaction(SIGILL, sp, NULL, 16)
+            0xec000000, // a reserved opcode
+            0x24840026, 0x24020fa1, 0x0000000c, // handler: exit(a0 + 38)
+        ];
+        (int status, string error) = Run(code);
+        Assert.Equal(4 + 38, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void HandlerReturnsThroughSigreturnWithTheContextItEdited()
+    {
+        uint[] code =
+        [
+            0x04110001, 0x00000000, // bal 1f; nop
+            0x03e04025, 0x25080064, // 1: move t0, ra; addiu t0, t0, handler - 1b
+            0x27bdffe0, 0xafa00000, 0xafa80004, 0xafa00008, 0xafa0000c, 0xafa00010, 0xafa00014, // struct sigaction {0, t0, {0}} at sp
+            0x24040010, 0x03a02825, 0x00003025, 0x24070010, 0x24021062, 0x0000000c, // rt_sigaction(SIGUSR1 = 16, sp, NULL, 16)
+            0x24100007, // li s0, 7
+            0x24020fb4, 0x0000000c, 0x00402025, 0x24050010, 0x24020fc5, 0x0000000c, // kill(getpid(), SIGUSR1)
+            0x02002025, 0x24020fa1, 0x0000000c, // exit(s0)
+            0x2409002a, 0xacc900a8, 0x03e00008, 0x00000000, // handler: uc_mcontext.sc_regs[16] = 42 (a2 = &ucontext); return
+        ];
+        (int status, string error) = Run(code);
+        Assert.Equal(42, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
     public void RunawayGuestStopsAtTheTimeout()
     {
         // b . ; nop
@@ -109,6 +167,20 @@ public sealed class GuestFaultTests
 
     private static (int Status, string Error) Run(uint[] code, params string[] options)
     {
+        string path = WriteGuest(code);
+        try
+        {
+            return Isa(["run", .. options, path]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A little-endian MIPS ELF whose whole text is <paramref name="code"/>, in a temporary file.</summary>
+    private static string WriteGuest(uint[] code)
+    {
         var bytes = new byte[code.Length * 4];
         for (int i = 0; i < code.Length; i++)
         {
@@ -121,14 +193,7 @@ public sealed class GuestFaultTests
             .AddSegment(ElfSegmentType.Load, ElfSegmentFlags.Read | ElfSegmentFlags.Execute, ".text", ".text");
         string path = Path.Combine(Path.GetTempPath(), $"isa-guest-{Guid.NewGuid():N}");
         File.WriteAllBytes(path, builder.Build());
-        try
-        {
-            return Isa(["run", .. options, path]);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        return path;
     }
 
     private static (int Status, string Error) Isa(params string[] args)

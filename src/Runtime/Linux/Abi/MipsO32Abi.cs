@@ -7,16 +7,22 @@ namespace Isa.Runtime.Linux.Abi;
 /// The MIPS o32 Linux ABI: syscall number in v0, arguments in a0-a3 and then on the stack at
 /// sp+16, result in v0 with a3 = 1 and v0 = errno on failure; numbers start at 4000.
 /// </summary>
-public sealed class MipsO32Abi : LinuxAbi
+public sealed partial class MipsO32Abi : LinuxAbi
 {
     private const int V0 = 2, V1 = 3, A0 = 4, A3 = 7, Sp = 29, Ra = 31;
     private readonly int _gpr;
     private readonly int _threadPointer;
+    private readonly int _hi, _lo, _llbit, _fpr, _fcsr;
 
     public MipsO32Abi(GuestIsa isa)
     {
         _gpr = Require(isa, "gpr");
         _threadPointer = isa.RegisterFileIndex("ulr");
+        _hi = Require(isa, "hi");
+        _lo = Require(isa, "lo");
+        _llbit = isa.RegisterFileIndex("llbit");
+        _fpr = isa.RegisterFileIndex("fpr");
+        _fcsr = isa.RegisterFileIndex("fcsr");
     }
 
     public override string Name => "mips_o32";
@@ -80,15 +86,6 @@ public sealed class MipsO32Abi : LinuxAbi
 
     /// <summary>The kernel's CONFIG_CLONE_BACKWARDS order: clone(flags, stack, ptid, tls, ctid).</summary>
     public override (int Tls, int ChildTid) CloneArguments => (3, 4);
-
-    /// <summary>MIPS numbers signals 7 and up its own way (SIGBUS 10, SIGUSR1 16, SIGCHLD 18, SIGSTOP 23 ...); 32 and up are shared.</summary>
-    private static readonly int[] MipsFromHost = [0, 1, 2, 3, 4, 5, 6, 10, 8, 9, 16, 11, 17, 13, 14, 15, 16, 18, 25, 23, 24, 26, 27, 21, 30, 31, 28, 29, 20, 22, 19, 12];
-
-    private static readonly int[] HostFromMips = Invert(MipsFromHost);
-
-    public override int GuestSignal(int hostSignal) => hostSignal > 0 && hostSignal < MipsFromHost.Length ? MipsFromHost[hostSignal] : hostSignal;
-
-    public override int HostSignal(int guestSignal) => guestSignal > 0 && guestSignal < HostFromMips.Length && HostFromMips[guestSignal] != 0 ? HostFromMips[guestSignal] : guestSignal;
 
     public override (LinuxSyscall Syscall, long Number) Identify(ICpu cpu)
     {
@@ -187,17 +184,6 @@ public sealed class MipsO32Abi : LinuxAbi
         w.U32(12, (uint)pid);
         w.U32(16, uid);
         w.U32(20, (uint)status);
-    }
-
-    private static int[] Invert(int[] table)
-    {
-        var inverse = new int[table.Length];
-        for (int host = table.Length - 1; host > 0; host--)
-        {
-            inverse[table[host]] = host; // host SIGSTKFLT (16) has no MIPS signal: SIGUSR1 (16) wins
-        }
-
-        return inverse;
     }
 
     private static int Require(GuestIsa isa, string file)

@@ -1,0 +1,219 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Isa.Backends.Host;
+
+/// <summary>
+/// W^X code memory: a Linux memfd mapped twice, an RX view (executed) and an RW view (written), so
+/// no page is ever writable and executable at once. Pages cost nothing until written (the memfd is
+/// sparse). Bump allocation, safe from several threads; <see cref="Reset"/> drops everything.
+/// </summary>
+/// <remarks>
+/// x86 keeps instruction fetch coherent with stores by physical address, so bytes written through
+/// the RW view execute at once at the RX address on the writing thread. A 2-, 4- or 8-byte
+/// <see cref="Write"/> is one store: patching a jump's rel32 that stays inside one cache line is
+/// atomic for threads running the code.
+/// </remarks>
+public sealed unsafe class ExecutableMemory : IDisposable
+{
+    private const long PageSize = 4096;
+    private const long MaxCapacity = 1L << 40;
+
+    private readonly long _capacity;
+    private readonly bool _shared;
+    private int _fd = -1;
+    private byte* _rx;
+    private byte* _rw;
+    private long _used;
+
+    /// <param name="capacity">Bytes of code space, rounded up to whole pages; only address space until used.</param>
+    public ExecutableMemory(long capacity)
+        : this(capacity, shared: false)
+    {
+    }
+
+    internal ExecutableMemory(long capacity, bool shared)
+    {
+        LinuxNative.RequireSupported("W^X executable memory (memfd mapped twice)");
+        if (capacity <= 0 || capacity > MaxCapacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"code memory capacity must be in (0, {MaxCapacity}] bytes");
+        }
+
+        _capacity = (capacity + PageSize - 1) & ~(PageSize - 1);
+        _shared = shared;
+        _fd = LinuxNative.memfd_create("isa-jit-code", LinuxNative.MfdCloexec);
+        if (_fd < 0)
+        {
+            throw LinuxNative.Failure("memfd_create");
+        }
+
+        try
+        {
+            if (LinuxNative.ftruncate(_fd, _capacity) != 0)
+            {
+                throw LinuxNative.Failure("ftruncate of the code memfd");
+            }
+
+            _rx = Map(LinuxNative.ProtRead | LinuxNative.ProtExec);
+            _rw = Map(LinuxNative.ProtRead | LinuxNative.ProtWrite);
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    ~ExecutableMemory() => Release();
+
+    /// <summary>Start of the RX view: the addresses code runs at.</summary>
+    public nint Start => (nint)Live(_rx);
+
+    /// <summary>End of the RX view (<see cref="Start"/> + capacity).</summary>
+    public nint End => (nint)Live(_rx) + (nint)_capacity;
+
+    public long Capacity => _capacity;
+
+    public long Used => Volatile.Read(ref _used);
+
+    /// <summary>Reserves <paramref name="size"/> bytes and returns their RX address.</summary>
+    /// <exception cref="ExecutableMemoryFullException">The memory is full; <see cref="Reset"/> it.</exception>
+    public nint Allocate(int size, int alignment = 16)
+        => TryAllocate(size, out nint address, alignment)
+            ? address
+            : throw new ExecutableMemoryFullException(size, Used, _capacity);
+
+    /// <summary>As <see cref="Allocate"/>, but returns false instead of throwing when full.</summary>
+    public bool TryAllocate(int size, out nint address, int alignment = 16)
+    {
+        if (size <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "allocation size must be positive");
+        }
+
+        if (alignment <= 0 || alignment > PageSize || (alignment & (alignment - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(alignment), alignment, $"alignment must be a power of two up to {PageSize}");
+        }
+
+        byte* rx = Live(_rx);
+        while (true)
+        {
+            long used = Volatile.Read(ref _used);
+            long start = (used + alignment - 1) & ~(long)(alignment - 1);
+            if (start + size > _capacity)
+            {
+                address = 0;
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _used, start + size, used) == used)
+            {
+                address = (nint)(rx + start);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Writes code bytes at an RX address, through the RW view.</summary>
+    public void Write(nint rxAddress, ReadOnlySpan<byte> bytes)
+    {
+        byte* target = WritablePointer(rxAddress, bytes.Length);
+        switch (bytes.Length)
+        {
+            // Single stores, so a patched displacement never shows half-written to a running thread.
+            case 2:
+                Unsafe.WriteUnaligned(target, MemoryMarshal.Read<ushort>(bytes));
+                break;
+            case 4:
+                Unsafe.WriteUnaligned(target, MemoryMarshal.Read<uint>(bytes));
+                break;
+            case 8:
+                Unsafe.WriteUnaligned(target, MemoryMarshal.Read<ulong>(bytes));
+                break;
+            default:
+                bytes.CopyTo(new Span<byte>(target, bytes.Length));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The RW view of <paramref name="length"/> bytes at an RX address, for an assembler to write
+    /// into directly. Never executable; do not keep it past a <see cref="Reset"/>.
+    /// </summary>
+    public Span<byte> WritableSpan(nint rxAddress, int length) => new(WritablePointer(rxAddress, length), length);
+
+    /// <summary>True if <paramref name="address"/> lies in the RX view.</summary>
+    public bool Contains(nint address) => address >= Start && address < End;
+
+    /// <summary>
+    /// Drops all code: the next allocation starts at <see cref="Start"/> again and the pages go back
+    /// to the host. No thread may still be running code from this memory.
+    /// </summary>
+    public void Reset()
+    {
+        _ = Live(_rx);
+        if (LinuxNative.fallocate(_fd, LinuxNative.FallocPunchHole | LinuxNative.FallocKeepSize, 0, _capacity) != 0)
+        {
+            throw LinuxNative.Failure("fallocate (punch hole) of the code memfd");
+        }
+
+        Volatile.Write(ref _used, 0);
+    }
+
+    public void Dispose()
+    {
+        if (_shared)
+        {
+            throw new InvalidOperationException("the process-wide JIT code memory (JitCode.Shared) lives as long as the process");
+        }
+
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    private byte* WritablePointer(nint rxAddress, int length)
+    {
+        byte* rx = Live(_rx);
+        long offset = (long)rxAddress - (long)rx;
+        if (length < 0 || offset < 0 || offset > _capacity - length)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(rxAddress), $"0x{rxAddress:x}+{length} is outside the code memory [0x{(nint)rx:x}, 0x{(nint)rx + (nint)_capacity:x})");
+        }
+
+        return _rw + offset;
+    }
+
+    private byte* Map(int protection)
+    {
+        void* view = LinuxNative.mmap(null, (nuint)_capacity, protection, LinuxNative.MapShared | LinuxNative.MapNoReserve, _fd, 0);
+        return view != (void*)-1 ? (byte*)view : throw LinuxNative.Failure($"mmap of a {_capacity}-byte code view");
+    }
+
+    private static byte* Live(byte* view) => view != null ? view : throw new ObjectDisposedException(nameof(ExecutableMemory));
+
+    private void Release()
+    {
+        if (_rx != null)
+        {
+            // A fault at a stale address must never be taken for one in JIT code.
+            JitFaultHandler.Remove((nint)_rx, (nint)_rx + (nint)_capacity);
+            LinuxNative.munmap(_rx, (nuint)_capacity);
+            _rx = null;
+        }
+
+        if (_rw != null)
+        {
+            LinuxNative.munmap(_rw, (nuint)_capacity);
+            _rw = null;
+        }
+
+        if (_fd >= 0)
+        {
+            LinuxNative.close(_fd);
+            _fd = -1;
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using Iced.Intel;
+using Isa.Backends.Jit.X64;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
+using Isa.Runtime.Memory;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// Translates one guest block: decodes up to the first instruction that ends a block (plus its
+/// delay slot), lets the generated frontend emit each instruction, and closes the block with its
+/// exits. An instruction the frontend cannot lower ends the block early with an exit that has the
+/// interpreter run it. Everything here is ISA-neutral: the frontend, the state layout and the
+/// instruction flags come from the generated code.
+/// </summary>
+internal sealed class BlockTranslator
+{
+    public static readonly int MaxInstructions = int.TryParse(Environment.GetEnvironmentVariable("ISA_JIT_MAX_BLOCK"), out int n) ? n : 48;
+    private readonly GuestIsa _isa;
+    private readonly GuestMemory _memory;
+    private readonly JitOptions _options;
+    private readonly JitRuntimeStubs _stubs;
+    private readonly int _insnBytes;
+
+    public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
+    {
+        _isa = isa;
+        _memory = memory;
+        _options = options;
+        _stubs = stubs;
+        _insnBytes = isa.InstructionBytes;
+    }
+
+    /// <summary>The block at <paramref name="pc"/>, or null if its first instruction must be interpreted.</summary>
+    /// <summary>Why the last translation stopped early (for tracing).</summary>
+    public string? LastFailure { get; private set; }
+
+    public TranslatedBlock? Translate(ulong pc)
+    {
+        LastFailure = null;
+        List<GuestInstruction> instructions = Decode(pc);
+        int native = instructions.Count;
+        while (native > 0)
+        {
+            try
+            {
+                return Emit(pc, instructions, native);
+            }
+            catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
+            {
+                LastFailure = e.Message;
+                native = index;
+            }
+        }
+
+        return null;
+    }
+
+    private List<GuestInstruction> Decode(ulong pc)
+    {
+        var list = new List<GuestInstruction>();
+        ulong p = pc;
+        bool delaySlotNext = false;
+        Span<byte> bytes = stackalloc byte[8];
+        while (list.Count < MaxInstructions || delaySlotNext)
+        {
+            if (!_memory.CanAccess((uint)p, (ulong)_insnBytes, MemoryPermissions.Execute))
+            {
+                break;
+            }
+
+            _memory.Peek((uint)p, bytes[.._insnBytes]);
+            ulong word = _isa.ReadWord(bytes, 0);
+            int opcode = _isa.Decode(word);
+            InstructionFlags flags = opcode >= 0 ? _isa.Instructions[opcode].Flags : InstructionFlags.None;
+            list.Add(new GuestInstruction(p, word, flags, delaySlotNext, opcode >= 0));
+            if (delaySlotNext || opcode < 0)
+            {
+                break;
+            }
+
+            if ((flags & InstructionFlags.EndsBlock) != 0)
+            {
+                if (_isa.DelaySlot && (flags & InstructionFlags.Jump) != 0)
+                {
+                    delaySlotNext = true;
+                    p += (ulong)_insnBytes;
+                    continue;
+                }
+
+                break;
+            }
+
+            p += (ulong)_insnBytes;
+        }
+
+        return list;
+    }
+
+    private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native)
+    {
+        var a = new Assembler(64);
+        var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe);
+        int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
+        e.SkipDelaySlot = a.CreateLabel();
+        var starts = new Label[native];
+        bool anyJump = false;
+        for (int i = 0; i < native; i++)
+        {
+            GuestInstruction insn = instructions[i];
+            starts[i] = a.CreateLabel();
+            e.Bind(ref starts[i]);
+            e.BeginInstruction(insn.Pc, i, insn.InDelaySlot);
+            if ((insn.Flags & InstructionFlags.Jump) != 0)
+            {
+                // The successor unless the instruction jumps: after the delay slot, or the next one.
+                anyJump = true;
+                ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
+                a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
+            }
+
+            try
+            {
+                if (!insn.Valid || !_isa.JitFrontend.Emit(e, insn.Word, insn.Pc))
+                {
+                    throw new JitUnsupportedException("no JIT lowering");
+                }
+
+                e.EndInstruction();
+            }
+            catch (JitUnsupportedException ex)
+            {
+                ex.Data["index"] = i;
+                throw;
+            }
+        }
+
+        bool complete = native == instructions.Count;
+        GuestInstruction last = instructions[native - 1];
+        if (e.Nullifies)
+        {
+            Label skip = e.SkipDelaySlot;
+            e.Bind(ref skip);
+        }
+
+        // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
+        WriteBack(a, e.Homes);
+        var links = new List<(Label Site, ulong Target)>();
+        void LinkTo(ulong target)
+        {
+            Label site = a.CreateLabel();
+            e.Bind(ref site);
+            a.db(0xE9, 0, 0, 0, 0); // jmp rel32 = 0: into the stub just below until linked
+            a.mov(__dword_ptr[rbx + pcOffset], (uint)target);
+            a.lea(rax, __[site]);
+            a.mov(__qword_ptr[rbx + JitContext.ExitSite], rax);
+            a.mov(eax, (int)ExitReason.Link);
+            a.jmp((ulong)_stubs.Exit);
+            links.Add((site, target));
+        }
+
+        if (!complete)
+        {
+            GuestInstruction next = instructions[native];
+            a.mov(__dword_ptr[rbx + pcOffset], (uint)next.Pc);
+            if (!next.InDelaySlot)
+            {
+                a.mov(__dword_ptr[rbx + nextPcOffset], (uint)(next.Pc + (ulong)_insnBytes));
+            }
+
+            a.mov(eax, (int)ExitReason.Interpret);
+            a.jmp((ulong)_stubs.Exit);
+        }
+        else if (e.UnconditionalTarget is { } target && !e.IndirectTarget && !e.Nullifies)
+        {
+            LinkTo(target);
+        }
+        else if (anyJump)
+        {
+            foreach (ulong t in e.ConstantTargets)
+            {
+                Label skip = a.CreateLabel();
+                a.cmp(__dword_ptr[rbx + nextPcOffset], (int)(uint)t);
+                a.jne(skip);
+                LinkTo(t);
+                e.Bind(ref skip);
+            }
+
+            a.jmp((ulong)_stubs.IndirectJump);
+        }
+        else
+        {
+            LinkTo(last.Pc + (ulong)_insnBytes);
+        }
+
+        foreach (X64Emitter.TrapStub stub in e.Traps)
+        {
+            Label l = stub.Label;
+            e.Bind(ref l);
+            WriteBack(a, e.Homes);
+            a.mov(__dword_ptr[rbx + pcOffset], (uint)stub.Pc);
+            if (!stub.InDelaySlot)
+            {
+                a.mov(__dword_ptr[rbx + nextPcOffset], (uint)(stub.Pc + (ulong)_insnBytes));
+            }
+
+            a.add(__qword_ptr[rbx + JitContext.Budget], native - stub.Index);
+            a.mov(eax, (int)ExitReason.Trap + (int)stub.Kind);
+            a.jmp((ulong)_stubs.Exit);
+        }
+
+        // The prologue: charge the budget, load the guest registers the block keeps in host registers.
+        Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
+        e.Bind(ref entry);
+        a.sub(__qword_ptr[rbx + JitContext.Budget], native);
+        a.jl(exhausted);
+        foreach (X64Emitter.Home h in e.Homes)
+        {
+            if (h.Bytes == 8)
+            {
+                a.mov(new AssemblerRegister64(Register.RAX + h.Register), __qword_ptr[rbx + h.Offset]);
+            }
+            else
+            {
+                a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
+            }
+        }
+
+        a.jmp(starts[0]);
+        e.Bind(ref exhausted);
+        a.add(__qword_ptr[rbx + JitContext.Budget], native);
+        a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
+        a.mov(eax, (int)ExitReason.Budget);
+        a.jmp((ulong)_stubs.Exit);
+
+        GuestInstruction lastNative = instructions[native - 1];
+        return new TranslatedBlock(a, entry, starts, links, e.Homes.ToArray(), native,
+            lastNative.Pc + (ulong)_insnBytes, instructions.FindIndex(x => x.InDelaySlot) is var d && d < native ? d : -1);
+    }
+
+    private static void WriteBack(Assembler a, IEnumerable<X64Emitter.Home> homes)
+    {
+        foreach (X64Emitter.Home h in homes)
+        {
+            if (!h.Written)
+            {
+                continue;
+            }
+
+            if (h.Bytes == 8)
+            {
+                a.mov(__qword_ptr[rbx + h.Offset], new AssemblerRegister64(Register.RAX + h.Register));
+            }
+            else
+            {
+                a.mov(__dword_ptr[rbx + h.Offset], new AssemblerRegister32(Register.EAX + h.Register));
+            }
+        }
+    }
+
+    private readonly record struct GuestInstruction(ulong Pc, ulong Word, InstructionFlags Flags, bool InDelaySlot, bool Valid);
+}
+
+/// <summary>A block's code before it is placed: the assembler and the labels the engine needs addresses of.</summary>
+internal sealed record TranslatedBlock(
+    Assembler Assembler,
+    Label Entry,
+    Label[] InstructionStarts,
+    List<(Label Site, ulong Target)> Links,
+    X64Emitter.Home[] Homes,
+    int Length,
+    ulong EndPc,
+    int DelaySlot);

@@ -1,0 +1,66 @@
+using Iced.Intel;
+using Isa.Backends.Host;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// Places assembled code in the process's JIT memory (<see cref="JitCode.Shared"/>, one W^X region, so
+/// the fault handler knows translated code by its address range) and patches link jumps.
+/// </summary>
+internal sealed class CodeBuffer
+{
+    private static readonly Lazy<CodeBuffer> SharedInstance = new(() => new CodeBuffer(JitCode.Shared));
+    private readonly ExecutableMemory _memory;
+
+    private CodeBuffer(ExecutableMemory memory)
+    {
+        _memory = memory;
+        JitFaultHandler.Install(memory.Start, memory.End, JitContext.FaultRip, JitContext.FaultAddress, JitContext.FaultLanding);
+    }
+
+    public static CodeBuffer Shared => SharedInstance.Value;
+
+    public nint Start => _memory.Start;
+
+    public nint End => _memory.End;
+
+    /// <summary>Assembles at the next free address and copies the code there.</summary>
+    public Placed Place(Assembler assembler, IReadOnlyList<Label> labels)
+    {
+        lock (this)
+        {
+            nint guess = (nint)((_memory.Start + _memory.Used + 15) & ~15L);
+            (byte[] bytes, AssemblerResult result) = Assemble(assembler, guess);
+            nint at = _memory.Allocate(bytes.Length + 64, 16);
+            if (at != guess)
+            {
+                (bytes, result) = Assemble(assembler, at);
+            }
+
+            _memory.Write(at, bytes);
+            var addresses = new nint[labels.Count];
+            for (int i = 0; i < labels.Count; i++)
+            {
+                addresses[i] = (nint)result.GetLabelRIP(labels[i]);
+            }
+
+            return new Placed(at, bytes.Length, addresses);
+        }
+    }
+
+    /// <summary>Points the <c>jmp rel32</c> at <paramref name="site"/> to <paramref name="target"/> (the next instruction when target is 0).</summary>
+    public void PatchJump(nint site, nint target)
+    {
+        int rel = target == 0 ? 0 : checked((int)(target - (site + 5)));
+        _memory.Write(site + 1, BitConverter.GetBytes(rel));
+    }
+
+    private static (byte[] Bytes, AssemblerResult Result) Assemble(Assembler assembler, nint rip)
+    {
+        var stream = new MemoryStream();
+        AssemblerResult result = assembler.Assemble(new StreamCodeWriter(stream), (ulong)rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+        return (stream.ToArray(), result);
+    }
+
+    public sealed record Placed(nint Start, int Size, nint[] Labels);
+}

@@ -1,0 +1,42 @@
+using Isa.Runtime.Cpu;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// The execution host's scratch record in the <see cref="CpuStateBlock"/> header, just before the
+/// guest state. JIT code keeps the state pointer in RBX, so every field is a negative offset from it.
+/// </summary>
+internal static class JitContext
+{
+    private const int Base = -CpuStateBlock.HeaderBytes;
+
+    /// <summary>The host stack pointer at entry, restored by the exit routine.</summary>
+    public const int SavedRsp = Base + 0;
+
+    /// <summary>Written by the fault handler: the host RIP and the host address of a faulting access.</summary>
+    public const int FaultRip = Base + 8;
+    public const int FaultAddress = Base + 16;
+
+    /// <summary>Where the fault handler resumes the faulting thread.</summary>
+    public const int FaultLanding = Base + 24;
+
+    /// <summary>The guest-PC-to-host-code table of indirect jumps.</summary>
+    public const int LookupTable = Base + 32;
+
+    /// <summary>Instructions the guest may still run; blocks subtract their length on entry.</summary>
+    public const int Budget = Base + 40;
+
+    /// <summary>A trap's value (syscall code, faulting address ...).</summary>
+    public const int ExitValue = Base + 48;
+
+    /// <summary>The host address of the jump to patch for a link request.</summary>
+    public const int ExitSite = Base + 56;
+
+    /// <summary>The host address of guest address 0 (base-register addressing).</summary>
+    public const int WindowBase = Base + 64;
+
+    /// <summary>Sixteen host registers as the fault landing pad saved them (RAX .. R15).</summary>
+    public const int SavedRegisters = Base + 128;
+
+    public const int Size = 256;
+}

@@ -1,0 +1,201 @@
+using Isa.Backends.Host;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// A guest CPU that runs translated blocks. It shares its state with a generated interpreter, which
+/// runs what the JIT leaves to it: instructions without a JIT lowering, the instruction of a trap or a
+/// fault (so every exit is exactly the interpreter's), and the tail of an execution budget.
+/// </summary>
+internal sealed unsafe class JitCpu : ICpu
+{
+    private readonly JitEngine _engine;
+    private readonly ICpu _interpreter;
+    private readonly byte* _state;
+    private readonly StateLayout _layout;
+    private readonly int _insnBytes;
+    private long _retired;
+
+    public JitCpu(JitEngine engine, ICpu interpreter)
+    {
+        _engine = engine;
+        _interpreter = interpreter;
+        _state = (byte*)interpreter.StateAddress;
+        _layout = engine.Isa.StateLayout;
+        _insnBytes = engine.Isa.InstructionBytes;
+        *(nint*)(_state + JitContext.LookupTable) = engine.LookupTable;
+        *(nint*)(_state + JitContext.FaultLanding) = engine.Stubs.FaultLanding;
+        *(nint*)(_state + JitContext.WindowBase) = engine.Memory.WindowBase;
+    }
+
+    public GuestIsa Isa => _interpreter.Isa;
+
+    public GuestMemory Memory => _interpreter.Memory;
+
+    public nint StateAddress => _interpreter.StateAddress;
+
+    public ulong Pc
+    {
+        get => _interpreter.Pc;
+        set => _interpreter.Pc = value;
+    }
+
+    public long InstructionsRetired => _retired;
+
+    public ulong GetRegister(int file, int index) => _interpreter.GetRegister(file, index);
+
+    public void SetRegister(int file, int index, ulong value) => _interpreter.SetRegister(file, index, value);
+
+    public void SkipTrappedInstruction()
+    {
+        _interpreter.SkipTrappedInstruction();
+        _retired++;
+    }
+
+    public CpuExit Run(long maxInstructions)
+    {
+        ref long budget = ref *(long*)(_state + JitContext.Budget);
+        budget = maxInstructions;
+        try
+        {
+            return Dispatch(ref budget);
+        }
+        finally
+        {
+            _retired += maxInstructions - budget;
+        }
+    }
+
+    private CpuExit Dispatch(ref long budget)
+    {
+        if (_engine.Options.Addressing == MemoryAddressing.GsSegment)
+        {
+            GuestSegment.EnsureGsBase(Memory.WindowBase);
+        }
+
+        var enter = (delegate* unmanaged<nint, nint, int>)_engine.Stubs.Entry;
+        while (true)
+        {
+            if (budget <= 0)
+            {
+                return new CpuExit(TrapKind.BudgetExhausted, Pc);
+            }
+
+            ulong pc = Pc;
+            bool plain = NextPc == pc + (ulong)_insnBytes && (pc & (ulong)(_insnBytes - 1)) == 0;
+            JitBlock? block = plain ? _engine.GetBlock(pc) : null;
+            if (block is null)
+            {
+                if (Interpret(ref budget) is { } stop)
+                {
+                    return stop;
+                }
+
+                continue;
+            }
+
+            var reason = (ExitReason)enter((nint)_state, block.Entry);
+            switch (reason)
+            {
+                case ExitReason.Link:
+                    NextPc = Pc + (ulong)_insnBytes;
+                    if (_engine.GetBlock(Pc) is { } target)
+                    {
+                        _engine.Link(*(nint*)(_state + JitContext.ExitSite), target);
+                    }
+
+                    break;
+                case ExitReason.Lookup:
+                    NextPc = Pc + (ulong)_insnBytes;
+                    break;
+                case ExitReason.Budget:
+                    NextPc = Pc + (ulong)_insnBytes;
+                    return Interpret(ref budget, budget) ?? new CpuExit(TrapKind.BudgetExhausted, Pc);
+                case ExitReason.HostFault:
+                    RecoverFromFault(ref budget);
+                    if (Interpret(ref budget) is { } fault)
+                    {
+                        return fault;
+                    }
+
+                    break;
+                default:
+                    // Interpret requests and traps: the interpreter runs the instruction, so a trap's exit is exactly its own.
+                    if (Interpret(ref budget) is { } trap)
+                    {
+                        return trap;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    public ulong NextPc
+    {
+        get => _layout.PcBytes == 8 ? *(ulong*)(_state + _layout.NextPcOffset) : *(uint*)(_state + _layout.NextPcOffset);
+        private set
+        {
+            if (_layout.PcBytes == 8)
+            {
+                *(ulong*)(_state + _layout.NextPcOffset) = value;
+            }
+            else
+            {
+                *(uint*)(_state + _layout.NextPcOffset) = (uint)value;
+            }
+        }
+    }
+
+    /// <summary>Runs up to <paramref name="count"/> instructions on the interpreter; null if they all completed.</summary>
+    private CpuExit? Interpret(ref long budget, long count = 1)
+    {
+        long before = _interpreter.InstructionsRetired;
+        CpuExit exit = _interpreter.Run(count);
+        budget -= _interpreter.InstructionsRetired - before;
+        return exit.Kind == TrapKind.BudgetExhausted && count == 1 ? null : exit;
+    }
+
+    /// <summary>
+    /// Puts the state back at the start of the faulting guest instruction: the guest registers the
+    /// block held come from the host registers the landing pad saved.
+    /// </summary>
+    private void RecoverFromFault(ref long budget)
+    {
+        nint rip = *(nint*)(_state + JitContext.FaultRip);
+        JitBlock block = _engine.FindByHostAddress(rip)
+            ?? throw new InvalidOperationException($"host fault at 0x{rip:x} in JIT code outside any block");
+        int index = block.InstructionAt(rip);
+        foreach (X64.X64Emitter.Home h in block.Homes)
+        {
+            ulong value = *(ulong*)(_state + JitContext.SavedRegisters + (8 * h.Register));
+            if (h.Bytes == 8)
+            {
+                *(ulong*)(_state + h.Offset) = value;
+            }
+            else
+            {
+                *(uint*)(_state + h.Offset) = (uint)value;
+            }
+        }
+
+        ulong pc = block.Pc + (ulong)(index * _insnBytes);
+        if (_layout.PcBytes == 8)
+        {
+            *(ulong*)(_state + _layout.PcOffset) = pc;
+        }
+        else
+        {
+            *(uint*)(_state + _layout.PcOffset) = (uint)pc;
+        }
+
+        if (index != block.DelaySlot)
+        {
+            NextPc = pc + (ulong)_insnBytes;
+        }
+
+        budget += block.Length - index;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// The x64 JIT for one guest address space: its block cache (shared by every guest thread's CPU),
+/// direct links between blocks, the indirect-jump table, and invalidation when guest code changes.
+/// </summary>
+public sealed unsafe class JitEngine : IDisposable
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<ulong, JitBlock?> _blocks = [];
+    private readonly Dictionary<uint, List<ulong>> _pages = [];
+    private readonly List<JitBlock> _byAddress = [];
+    private readonly BlockTranslator _translator;
+    private readonly int _instructionShift;
+    private byte* _lookup;
+
+    public JitEngine(GuestIsa isa, GuestMemory memory, JitOptions? options = null)
+    {
+        Isa = isa;
+        Memory = memory;
+        Options = options ?? new JitOptions();
+        Code = CodeBuffer.Shared;
+        _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
+        Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _instructionShift);
+        _translator = new BlockTranslator(isa, memory, Options, Stubs);
+        int bytes = JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes;
+        _lookup = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
+        for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
+        {
+            *(uint*)(_lookup + (i * JitRuntimeStubs.LookupEntryBytes)) = 1; // never a valid PC: misaligned
+        }
+
+        memory.CodeModified += InvalidatePage;
+    }
+
+    ~JitEngine() => FreeLookup();
+
+    public GuestIsa Isa { get; }
+
+    public GuestMemory Memory { get; }
+
+    public JitOptions Options { get; }
+
+    /// <summary>Blocks translated, guest instructions they hold and the time spent translating.</summary>
+    public JitStatistics Statistics { get; } = new();
+
+    internal CodeBuffer Code { get; }
+
+    internal JitRuntimeStubs Stubs { get; }
+
+    internal nint LookupTable => (nint)_lookup;
+
+    /// <summary>A CPU for one guest thread that runs on this engine.</summary>
+    public ICpu CreateCpu() => new JitCpu(this, Isa.CreateCpu(Memory));
+
+    /// <summary>The block at <paramref name="pc"/>, translating it on first use; null if its first instruction must be interpreted.</summary>
+    internal JitBlock? GetBlock(ulong pc)
+    {
+        lock (_lock)
+        {
+            if (_blocks.TryGetValue(pc, out JitBlock? known))
+            {
+                return known;
+            }
+
+            long start = Stopwatch.GetTimestamp();
+            TranslatedBlock? t = _translator.Translate(pc);
+            JitBlock? block = null;
+            ulong end = pc + (ulong)Isa.InstructionBytes;
+            if (t is not null)
+            {
+                var labels = new List<Iced.Intel.Label> { t.Entry };
+                labels.AddRange(t.InstructionStarts);
+                labels.AddRange(t.Links.Select(l => l.Site));
+                CodeBuffer.Placed placed = Code.Place(t.Assembler, labels);
+                block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
+                _byAddress.Add(block);
+                end = t.EndPc;
+                Statistics.Blocks++;
+                Statistics.GuestInstructions += t.Length;
+                SetLookup(pc, block.Entry);
+            }
+
+            _blocks[pc] = block;
+            if (Trace)
+            {
+                Console.Error.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + Isa.Disassemble(ReadWordAt(pc), pc) : "")}");
+                if (TraceCode && t is not null)
+                {
+                    for (ulong p = pc; p < end; p += (ulong)Isa.InstructionBytes)
+                    {
+                        Console.Error.WriteLine($"    {p:x8}  {Isa.Disassemble(ReadWordAt(p), p)}");
+                    }
+
+                    var formatter = new Iced.Intel.NasmFormatter();
+                    var output = new Iced.Intel.StringOutput();
+                    foreach (Iced.Intel.Instruction instruction in t.Assembler.Instructions)
+                    {
+                        formatter.Format(instruction, output);
+                        Console.Error.WriteLine("        " + output.ToStringAndReset());
+                    }
+                }
+            }
+            for (ulong page = pc & ~(ulong)GuestMemory.PageMask; page < end; page += GuestMemory.PageSize)
+            {
+                if (!_pages.TryGetValue((uint)page, out List<ulong>? list))
+                {
+                    _pages[(uint)page] = list = [];
+                }
+
+                list.Add(pc);
+                Memory.WatchCode((uint)page);
+            }
+
+            Statistics.TranslationTicks += Stopwatch.GetTimestamp() - start;
+            return block;
+        }
+    }
+
+    /// <summary>Makes the jump at <paramref name="site"/> go straight to <paramref name="target"/>.</summary>
+    internal void Link(nint site, JitBlock target)
+    {
+        lock (_lock)
+        {
+            if (!target.Valid)
+            {
+                return;
+            }
+
+            Code.PatchJump(site, target.Entry);
+            target.Incoming.Add(new LinkSite(site, target));
+        }
+    }
+
+    /// <summary>The block whose code contains <paramref name="hostAddress"/>.</summary>
+    internal JitBlock? FindByHostAddress(nint hostAddress)
+    {
+        lock (_lock)
+        {
+            int lo = 0, hi = _byAddress.Count - 1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) / 2;
+                JitBlock b = _byAddress[mid];
+                if (hostAddress < b.CodeStart)
+                {
+                    hi = mid - 1;
+                }
+                else if (hostAddress >= b.CodeStart + b.CodeSize)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    return b;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Drops every translation of a guest page whose code may have changed.</summary>
+    private void InvalidatePage(uint page)
+    {
+        lock (_lock)
+        {
+            if (!_pages.Remove(page, out List<ulong>? pcs))
+            {
+                return;
+            }
+
+            foreach (ulong pc in pcs)
+            {
+                if (!_blocks.Remove(pc, out JitBlock? block) || block is null)
+                {
+                    continue;
+                }
+
+                block.Valid = false;
+                Statistics.Invalidations++;
+                foreach (LinkSite site in block.Incoming)
+                {
+                    Code.PatchJump(site.Site, 0);
+                }
+
+                block.Incoming.Clear();
+                byte* entry = LookupEntry(pc);
+                if (*(nint*)(entry + 8) == block.Entry)
+                {
+                    *(uint*)entry = 1;
+                }
+            }
+        }
+    }
+
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") is "1" or "2";
+    private static readonly bool TraceCode = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") == "2";
+
+    private ulong ReadWordAt(ulong pc)
+    {
+        Span<byte> b = stackalloc byte[8];
+        Memory.Peek((uint)pc, b[..Isa.InstructionBytes]);
+        return Isa.ReadWord(b, 0);
+    }
+
+    private void SetLookup(ulong pc, nint host)
+    {
+        // Readers compare the PC, then jump through the host address: never show a new PC with an old address.
+        byte* entry = LookupEntry(pc);
+        Volatile.Write(ref *(uint*)entry, 1u);
+        Volatile.Write(ref *(long*)(entry + 8), host);
+        Volatile.Write(ref *(uint*)entry, (uint)pc);
+    }
+
+    private byte* LookupEntry(ulong pc) => _lookup + ((int)((pc >> _instructionShift) & (JitRuntimeStubs.LookupEntries - 1)) * JitRuntimeStubs.LookupEntryBytes);
+
+    public void Dispose()
+    {
+        Memory.CodeModified -= InvalidatePage;
+        FreeLookup();
+        GC.SuppressFinalize(this);
+    }
+
+    private void FreeLookup()
+    {
+        if (_lookup != null)
+        {
+            NativeMemory.Free(_lookup);
+            _lookup = null;
+        }
+    }
+}
+
+/// <summary>What the JIT has done so far.</summary>
+public sealed class JitStatistics
+{
+    public long Blocks { get; internal set; }
+
+    public long GuestInstructions { get; internal set; }
+
+    public long Invalidations { get; internal set; }
+
+    internal long TranslationTicks { get; set; }
+
+    public TimeSpan TranslationTime => Stopwatch.GetElapsedTime(0, TranslationTicks);
+}

@@ -1,0 +1,13 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>How the JIT generates code; the defaults suit the host it runs on.</summary>
+public sealed record JitOptions
+{
+    /// <summary>The GS segment where the host leaves it to us (Linux x64), a base register elsewhere.</summary>
+    public MemoryAddressing Addressing { get; init; } = OperatingSystem.IsLinux() ? MemoryAddressing.GsSegment : MemoryAddressing.BaseRegister;
+
+    /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
+    public bool UseMovbe { get; init; } = X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0;
+}

@@ -1,0 +1,97 @@
+using Iced.Intel;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Isa.Backends.Jit;
+
+/// <summary>
+/// The hand-written machine code every block relies on: entering JIT code from the host, leaving it,
+/// the indirect-jump lookup and the landing pad of the fault handler. One set per engine.
+/// </summary>
+internal sealed class JitRuntimeStubs
+{
+    public const int LookupEntries = 4096;
+    public const int LookupEntryBytes = 16;
+
+    private JitRuntimeStubs(nint entry, nint exit, nint indirectJump, nint faultLanding)
+    {
+        Entry = entry;
+        Exit = exit;
+        IndirectJump = indirectJump;
+        FaultLanding = faultLanding;
+    }
+
+    /// <summary><c>int Enter(state, hostCode)</c>: saves the host's callee-saved registers, runs until an exit, returns its reason.</summary>
+    public nint Entry { get; }
+
+    /// <summary>Jumped to with the reason in EAX: restores the host registers and returns from <see cref="Entry"/>.</summary>
+    public nint Exit { get; }
+
+    /// <summary>Jumped to when the next guest PC (in the state's NextPc) is only known at run time.</summary>
+    public nint IndirectJump { get; }
+
+    /// <summary>Where the fault handler resumes a faulting block: saves every host register, exits.</summary>
+    public nint FaultLanding { get; }
+
+    public static JitRuntimeStubs Create(CodeBuffer code, MemoryAddressing addressing, int pcOffset, int nextPcOffset, int instructionShift)
+    {
+        var a = new Assembler(64);
+        Label entry = a.CreateLabel(), exit = a.CreateLabel(), indirect = a.CreateLabel(), landing = a.CreateLabel(), miss = a.CreateLabel();
+        AssemblerRegister64[] saved = [rbx, rbp, r12, r13, r14, r15, rsi, rdi];
+
+        a.Label(ref entry);
+        foreach (AssemblerRegister64 r in saved)
+        {
+            a.push(r);
+        }
+
+        a.sub(rsp, 8);
+        bool windows = OperatingSystem.IsWindows();
+        a.mov(rbx, windows ? rcx : rdi);
+        a.mov(rax, windows ? rdx : rsi);
+        a.mov(__qword_ptr[rbx + JitContext.SavedRsp], rsp);
+        if (addressing == MemoryAddressing.BaseRegister)
+        {
+            a.mov(r15, __qword_ptr[rbx + JitContext.WindowBase]);
+        }
+
+        a.jmp(rax);
+
+        a.Label(ref exit);
+        a.mov(rsp, __qword_ptr[rbx + JitContext.SavedRsp]);
+        a.add(rsp, 8);
+        for (int i = saved.Length - 1; i >= 0; i--)
+        {
+            a.pop(saved[i]);
+        }
+
+        a.ret();
+
+        // Indirect jumps: a direct-mapped table of (guest PC, host code); a miss asks the dispatcher.
+        a.Label(ref indirect);
+        a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
+        a.mov(__dword_ptr[rbx + pcOffset], eax);
+        a.mov(ecx, eax);
+        a.shr(ecx, (byte)instructionShift);
+        a.and(ecx, LookupEntries - 1);
+        a.shl(rcx, 4);
+        a.add(rcx, __qword_ptr[rbx + JitContext.LookupTable]);
+        a.cmp(__dword_ptr[rcx], eax);
+        a.jne(miss);
+        a.jmp(__qword_ptr[rcx + 8]);
+        a.Label(ref miss);
+        a.mov(eax, (int)ExitReason.Lookup);
+        a.jmp(exit);
+
+        a.Label(ref landing);
+        for (int r = 0; r < 16; r++)
+        {
+            a.mov(__qword_ptr[rbx + JitContext.SavedRegisters + (8 * r)], new AssemblerRegister64(Register.RAX + r));
+        }
+
+        a.mov(eax, (int)ExitReason.HostFault);
+        a.jmp(exit);
+
+        CodeBuffer.Placed placed = code.Place(a, [entry, exit, indirect, landing]);
+        return new JitRuntimeStubs(placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3]);
+    }
+}

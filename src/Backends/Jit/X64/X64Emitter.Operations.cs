@@ -1,0 +1,1038 @@
+using System.Runtime.Intrinsics.X86;
+using Iced.Intel;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Isa.Backends.Jit.X64;
+
+/// <summary>Arithmetic, comparisons, conversions and guest memory accesses.</summary>
+internal sealed partial class X64Emitter
+{
+    public JitValue Unary(JitUnary op, JitValue operand, JitType type)
+    {
+        if (op == JitUnary.LogicalNot && IsPendingFlags(operand))
+        {
+            _pendingFlags = (operand.Slot, Negate(_pendingFlags!.Value.Condition));
+            return operand;
+        }
+
+        FlushFlags();
+        if (_dead)
+        {
+            Release(operand);
+            return Dead(type);
+        }
+
+        if (operand.IsConstant)
+        {
+            ulong c = operand.Constant;
+            return Constant(op switch { JitUnary.Negate => 0 - c, JitUnary.Not => ~c, _ => c == 0 ? 1UL : 0 }, type);
+        }
+
+        int d = IntoNewTemp(operand);
+        bool narrow = type.Bits <= 32;
+        switch (op)
+        {
+            case JitUnary.LogicalNot:
+                _a.xor(R32(d), 1);
+                return Temp(d, type);
+            case JitUnary.Negate when narrow:
+                _a.neg(R32(d));
+                break;
+            case JitUnary.Negate:
+                _a.neg(R64(d));
+                break;
+            case JitUnary.Not when narrow:
+                _a.not(R32(d));
+                break;
+            default:
+                _a.not(R64(d));
+                break;
+        }
+
+        Normalize(d, type, narrow);
+        return Temp(d, type);
+    }
+
+    public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type)
+    {
+        FlushFlags();
+        if (_dead)
+        {
+            Release(left);
+            Release(right);
+            return Dead(type);
+        }
+
+        JitType operand = left.Type;
+        if (left.IsConstant && right.IsConstant)
+        {
+            return Constant(Fold(op, left.Constant, right.Constant, operand), type);
+        }
+
+        switch (op)
+        {
+            case JitBinary.Eq or JitBinary.Ne or JitBinary.Lt or JitBinary.Le or JitBinary.Gt or JitBinary.Ge:
+                return Compare(op, left, right);
+            case JitBinary.Div or JitBinary.Rem:
+                return Divide(op, left, right, type);
+            case JitBinary.Shl or JitBinary.Shr:
+                return Shift(op, left, right, type);
+            case JitBinary.LogicalAnd:
+                return Arithmetic(JitBinary.And, left, right, type);
+            case JitBinary.LogicalOr:
+                return Arithmetic(JitBinary.Or, left, right, type);
+            default:
+                return Arithmetic(op, left, right, type);
+        }
+    }
+
+    private static ulong Fold(JitBinary op, ulong a, ulong b, JitType t)
+    {
+        int mask = t.Bits <= 32 ? 31 : 63;
+        bool narrow = t.Bits <= 32;
+        return op switch
+        {
+            JitBinary.Add => a + b,
+            JitBinary.Sub => a - b,
+            JitBinary.Mul => a * b,
+            JitBinary.And => a & b,
+            JitBinary.Or => a | b,
+            JitBinary.Xor => a ^ b,
+            JitBinary.Shl => a << (int)(b & (ulong)mask),
+            JitBinary.Shr => t.Signed ? (ulong)((long)a >> (int)(b & (ulong)mask)) : a >> (int)(b & (ulong)mask),
+            JitBinary.Div when narrow && t.Signed => (ulong)GuestArithmetic.Divide((int)a, (int)b),
+            JitBinary.Div when narrow => GuestArithmetic.Divide((uint)a, (uint)b),
+            JitBinary.Div when t.Signed => (ulong)GuestArithmetic.Divide((long)a, (long)b),
+            JitBinary.Div => GuestArithmetic.Divide(a, b),
+            JitBinary.Rem when narrow && t.Signed => (ulong)GuestArithmetic.Remainder((int)a, (int)b),
+            JitBinary.Rem when narrow => GuestArithmetic.Remainder((uint)a, (uint)b),
+            JitBinary.Rem when t.Signed => (ulong)GuestArithmetic.Remainder((long)a, (long)b),
+            JitBinary.Rem => GuestArithmetic.Remainder(a, b),
+            JitBinary.Eq => a == b ? 1UL : 0,
+            JitBinary.Ne => a != b ? 1UL : 0,
+            JitBinary.Lt => (t.Signed ? (long)a < (long)b : a < b) ? 1UL : 0,
+            JitBinary.Le => (t.Signed ? (long)a <= (long)b : a <= b) ? 1UL : 0,
+            JitBinary.Gt => (t.Signed ? (long)a > (long)b : a > b) ? 1UL : 0,
+            JitBinary.Ge => (t.Signed ? (long)a >= (long)b : a >= b) ? 1UL : 0,
+            JitBinary.LogicalAnd => a != 0 && b != 0 ? 1UL : 0,
+            _ => a != 0 || b != 0 ? 1UL : 0,
+        };
+    }
+
+    private JitValue Arithmetic(JitBinary op, JitValue left, JitValue right, JitType type)
+    {
+        bool commutative = op is JitBinary.Add or JitBinary.Mul or JitBinary.And or JitBinary.Or or JitBinary.Xor;
+        if (commutative && (left.IsConstant || (right.Kind == JitValueKind.Temporary && left.Kind != JitValueKind.Temporary)))
+        {
+            (left, right) = (right, left);
+        }
+
+        if (right.IsConstant && left.Type == type)
+        {
+            ulong c = right.Constant;
+            bool identity = op switch
+            {
+                JitBinary.Add or JitBinary.Sub or JitBinary.Or or JitBinary.Xor => c == 0,
+                JitBinary.And => c == type.Canonical(ulong.MaxValue),
+                JitBinary.Mul => c == 1,
+                _ => false,
+            };
+            if (identity)
+            {
+                return left;
+            }
+        }
+
+        // x + imm (32-bit) and x & imm wait for their use: an address, a test, or a lea into a home.
+        bool deferrable = (op == JitBinary.Add && type == JitType.U32) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32);
+        if (deferrable && right.IsConstant && left.Type == type && Locate(left) is { Kind: LocationKind.Register } source)
+        {
+            int owned = left.Kind == JitValueKind.Temporary ? left.Slot : -1;
+            if (left.Kind == JitValueKind.Deferred)
+            {
+                owned = _deferred[left.Slot].Owned;
+                _deferred[left.Slot] = _deferred[left.Slot] with { Owned = -1 };
+            }
+
+            _deferred.Add(new DeferredOp(op, source.Register, (int)(uint)right.Constant, owned, -1));
+            return new JitValue(JitValueKind.Deferred, _deferred.Count - 1, 0, type);
+        }
+
+        bool bitwise = op is JitBinary.And or JitBinary.Or or JitBinary.Xor;
+        bool narrow = type.Bits <= 32 && !(bitwise && type.Signed);
+        int d = IntoNewTemp(left);
+        Alu(op, d, !narrow, Locate(right));
+        Release(right);
+        if (!bitwise)
+        {
+            Normalize(d, type, narrow);
+        }
+
+        return Temp(d, type);
+    }
+
+    private void Alu(JitBinary op, int d, bool wide, Location b)
+    {
+        if ((b.Kind == LocationKind.Immediate && wide && (long)b.Value != (int)b.Value) || (b.Kind == LocationKind.State && wide && b.Bytes != 8))
+        {
+            MoveTo(Rcx, b);
+            b = Location.InRegister(Rcx);
+        }
+
+        switch (b.Kind)
+        {
+            case LocationKind.Register when wide:
+                {
+                    AssemblerRegister64 x = R64(d), y = R64(b.Register);
+                    switch (op)
+                    {
+                        case JitBinary.Add: _a.add(x, y); break;
+                        case JitBinary.Sub: _a.sub(x, y); break;
+                        case JitBinary.Mul: _a.imul(x, y); break;
+                        case JitBinary.And: _a.and(x, y); break;
+                        case JitBinary.Or: _a.or(x, y); break;
+                        default: _a.xor(x, y); break;
+                    }
+
+                    break;
+                }
+
+            case LocationKind.Register:
+                {
+                    AssemblerRegister32 x = R32(d), y = R32(b.Register);
+                    switch (op)
+                    {
+                        case JitBinary.Add: _a.add(x, y); break;
+                        case JitBinary.Sub: _a.sub(x, y); break;
+                        case JitBinary.Mul: _a.imul(x, y); break;
+                        case JitBinary.And: _a.and(x, y); break;
+                        case JitBinary.Or: _a.or(x, y); break;
+                        default: _a.xor(x, y); break;
+                    }
+
+                    break;
+                }
+
+            case LocationKind.Immediate:
+                {
+                    int imm = wide ? (int)(long)b.Value : (int)(uint)b.Value;
+                    if (wide)
+                    {
+                        AssemblerRegister64 x = R64(d);
+                        switch (op)
+                        {
+                            case JitBinary.Add: _a.add(x, imm); break;
+                            case JitBinary.Sub: _a.sub(x, imm); break;
+                            case JitBinary.Mul: _a.imul(x, x, imm); break;
+                            case JitBinary.And: _a.and(x, imm); break;
+                            case JitBinary.Or: _a.or(x, imm); break;
+                            default: _a.xor(x, imm); break;
+                        }
+                    }
+                    else
+                    {
+                        AssemblerRegister32 x = R32(d);
+                        switch (op)
+                        {
+                            case JitBinary.Add: _a.add(x, imm); break;
+                            case JitBinary.Sub: _a.sub(x, imm); break;
+                            case JitBinary.Mul: _a.imul(x, x, imm); break;
+                            case JitBinary.And: _a.and(x, imm); break;
+                            case JitBinary.Or: _a.or(x, imm); break;
+                            default: _a.xor(x, imm); break;
+                        }
+                    }
+
+                    break;
+                }
+
+            default:
+                {
+                    if (wide)
+                    {
+                        AssemblerRegister64 x = R64(d);
+                        AssemblerMemoryOperand m = __qword_ptr[rbx + b.Offset];
+                        switch (op)
+                        {
+                            case JitBinary.Add: _a.add(x, m); break;
+                            case JitBinary.Sub: _a.sub(x, m); break;
+                            case JitBinary.Mul: _a.imul(x, m); break;
+                            case JitBinary.And: _a.and(x, m); break;
+                            case JitBinary.Or: _a.or(x, m); break;
+                            default: _a.xor(x, m); break;
+                        }
+                    }
+                    else
+                    {
+                        AssemblerRegister32 x = R32(d);
+                        AssemblerMemoryOperand m = __dword_ptr[rbx + b.Offset];
+                        switch (op)
+                        {
+                            case JitBinary.Add: _a.add(x, m); break;
+                            case JitBinary.Sub: _a.sub(x, m); break;
+                            case JitBinary.Mul: _a.imul(x, m); break;
+                            case JitBinary.And: _a.and(x, m); break;
+                            case JitBinary.Or: _a.or(x, m); break;
+                            default: _a.xor(x, m); break;
+                        }
+                    }
+
+                    break;
+                }
+        }
+    }
+
+    private JitValue Shift(JitBinary op, JitValue left, JitValue right, JitType type)
+    {
+        bool narrow = left.Type.Bits <= 32;
+        bool arithmetic = op == JitBinary.Shr && left.Type.Signed;
+        if (right.IsConstant)
+        {
+            int n = (int)(right.Constant & (narrow ? 31UL : 63UL));
+            if (n == 0 && left.Type == type)
+            {
+                return left;
+            }
+
+            int d = IntoNewTemp(left);
+            if (op == JitBinary.Shl)
+            {
+                if (narrow)
+                {
+                    _a.shl(R32(d), (byte)(n));
+                }
+                else
+                {
+                    _a.shl(R64(d), (byte)(n));
+                }
+
+                Normalize(d, type, narrow);
+            }
+            else if (arithmetic)
+            {
+                _a.sar(R64(d), (byte)(n)); // canonical values are sign-extended to 64 bits
+            }
+            else if (narrow)
+            {
+                _a.shr(R32(d), (byte)(n));
+            }
+            else
+            {
+                _a.shr(R64(d), (byte)(n));
+            }
+
+            return Temp(d, type);
+        }
+
+        int r = IntoNewTemp(left);
+        MoveTo(Rcx, Locate(right));
+        Release(right);
+        switch (op)
+        {
+            case JitBinary.Shl when narrow: _a.shl(R32(r), cl); break;
+            case JitBinary.Shl: _a.shl(R64(r), cl); break;
+            case JitBinary.Shr when arithmetic && narrow: _a.sar(R32(r), cl); break;
+            case JitBinary.Shr when arithmetic: _a.sar(R64(r), cl); break;
+            case JitBinary.Shr when narrow: _a.shr(R32(r), cl); break;
+            default: _a.shr(R64(r), cl); break;
+        }
+
+        Normalize(r, type, narrow);
+        return Temp(r, type);
+    }
+
+    private JitValue Compare(JitBinary op, JitValue left, JitValue right)
+    {
+        if (op is JitBinary.Eq or JitBinary.Ne && right is { IsConstant: true, Constant: 0 } && IsUnmaterialized(left, JitBinary.And))
+        {
+            DeferredOp and = _deferred[left.Slot];
+            _a.test(R32(and.Source), and.Immediate);
+            Release(left);
+            int t = AllocateTemp();
+            _pendingFlags = (t, op == JitBinary.Eq ? ConditionCode.e : ConditionCode.ne);
+            return Temp(t, JitType.Bool);
+        }
+
+        bool wide = left.Type.Bits > 32;
+        bool signed = left.Type.Signed;
+        Location l = Locate(left), r = Locate(right);
+        if (l.Kind == LocationKind.Immediate)
+        {
+            (l, r) = (r, l);
+            op = op switch { JitBinary.Lt => JitBinary.Gt, JitBinary.Gt => JitBinary.Lt, JitBinary.Le => JitBinary.Ge, JitBinary.Ge => JitBinary.Le, _ => op };
+        }
+
+        if (l.Kind == LocationKind.State && (r.Kind == LocationKind.State || (wide && l.Bytes != 8)))
+        {
+            MoveTo(Rax, l);
+            l = Location.InRegister(Rax);
+        }
+
+        if ((r.Kind == LocationKind.Immediate && wide && (long)r.Value != (int)r.Value) || (r.Kind == LocationKind.State && wide && r.Bytes != 8))
+        {
+            MoveTo(Rcx, r);
+            r = Location.InRegister(Rcx);
+        }
+
+        if (l.Kind == LocationKind.State)
+        {
+            AssemblerMemoryOperand m = wide ? __qword_ptr[rbx + l.Offset] : __dword_ptr[rbx + l.Offset];
+            if (r.Kind == LocationKind.Immediate)
+            {
+                _a.cmp(m, wide ? (int)(long)r.Value : (int)(uint)r.Value);
+            }
+            else if (wide)
+            {
+                _a.cmp(m, R64(r.Register));
+            }
+            else
+            {
+                _a.cmp(m, R32(r.Register));
+            }
+        }
+        else
+        {
+            switch (r.Kind)
+            {
+                case LocationKind.Immediate when wide: _a.cmp(R64(l.Register), (int)(long)r.Value); break;
+                case LocationKind.Immediate: _a.cmp(R32(l.Register), (int)(uint)r.Value); break;
+                case LocationKind.Register when wide: _a.cmp(R64(l.Register), R64(r.Register)); break;
+                case LocationKind.Register: _a.cmp(R32(l.Register), R32(r.Register)); break;
+                case LocationKind.State when wide: _a.cmp(R64(l.Register), __qword_ptr[rbx + r.Offset]); break;
+                default: _a.cmp(R32(l.Register), __dword_ptr[rbx + r.Offset]); break;
+            }
+        }
+
+        Release(left);
+        Release(right);
+        ConditionCode cc = op switch
+        {
+            JitBinary.Eq => ConditionCode.e,
+            JitBinary.Ne => ConditionCode.ne,
+            JitBinary.Lt => signed ? ConditionCode.l : ConditionCode.b,
+            JitBinary.Le => signed ? ConditionCode.le : ConditionCode.be,
+            JitBinary.Gt => signed ? ConditionCode.g : ConditionCode.a,
+            _ => signed ? ConditionCode.ge : ConditionCode.ae,
+        };
+        int d = AllocateTemp();
+        _pendingFlags = (d, cc);
+        return Temp(d, JitType.Bool);
+    }
+
+    /// <summary>Division as the spec's runtime defines it: no host trap, fixed results for a zero divisor and overflow.</summary>
+    private JitValue Divide(JitBinary op, JitValue left, JitValue right, JitType type)
+    {
+        bool wide = type.Bits > 32;
+        bool signed = type.Signed;
+        MoveTo(Rax, Locate(left));
+        MoveTo(Rcx, Locate(right));
+        Release(left);
+        Release(right);
+        Label zero = _a.CreateLabel(), minusOne = _a.CreateLabel(), done = _a.CreateLabel();
+        if (wide)
+        {
+            _a.test(rcx, rcx);
+        }
+        else
+        {
+            _a.test(ecx, ecx);
+        }
+
+        _a.je(zero);
+        if (signed)
+        {
+            if (wide)
+            {
+                _a.cmp(rcx, -1);
+                _a.je(minusOne);
+                _a.cqo();
+                _a.idiv(rcx);
+            }
+            else
+            {
+                _a.cmp(ecx, -1);
+                _a.je(minusOne);
+                _a.cdq();
+                _a.idiv(ecx);
+            }
+        }
+        else if (wide)
+        {
+            _a.xor(edx, edx);
+            _a.div(rcx);
+        }
+        else
+        {
+            _a.xor(edx, edx);
+            _a.div(ecx);
+        }
+
+        if (op == JitBinary.Rem)
+        {
+            _a.mov(rax, rdx);
+        }
+
+        _a.jmp(done);
+        Bind(ref zero);
+        if (op == JitBinary.Div)
+        {
+            _a.mov(rax, -1L); // all ones: -1 signed, the maximum unsigned (narrowed below)
+        }
+        else
+        {
+            _a.nop(); // the remainder of a division by zero is the dividend, already in RAX
+        }
+
+        if (signed)
+        {
+            _a.jmp(done);
+            Bind(ref minusOne);
+            if (op == JitBinary.Div)
+            {
+                if (wide)
+                {
+                    _a.neg(rax);
+                }
+                else
+                {
+                    _a.neg(eax);
+                }
+            }
+            else
+            {
+                _a.xor(eax, eax);
+            }
+        }
+
+        Bind(ref done);
+        int d = AllocateTemp();
+        _a.mov(R64(d), rax);
+        Normalize(d, type, false);
+        return Temp(d, type);
+    }
+
+    public JitValue Convert(JitValue operand, JitType type)
+    {
+        if (IsPendingFlags(operand) && type.IsBool)
+        {
+            return operand;
+        }
+
+        FlushFlags();
+        if (_dead)
+        {
+            Release(operand);
+            return Dead(type);
+        }
+
+        if (operand.IsConstant)
+        {
+            return Constant(operand.Constant, type);
+        }
+
+        JitType from = operand.Type;
+        if (type.IsBool)
+        {
+            if (from.IsBool)
+            {
+                return operand;
+            }
+
+            TestNonZero(operand);
+            Release(operand);
+            int b = AllocateTemp();
+            _a.setne(R8(b));
+            _a.movzx(R32(b), R8(b));
+            return Temp(b, type);
+        }
+
+        // Canonical values are extended by their own signedness: narrowing, a change of signedness at one
+        // width, and a sign-extended value widened to a narrower-than-64-bit unsigned type need work.
+        bool changes = !from.IsBool && (type.Bits < from.Bits
+            || (type.Bits == from.Bits && type.Signed != from.Signed)
+            || (from.Signed && !type.Signed && type.Bits < 64));
+        if (!changes)
+        {
+            return operand with { Type = type };
+        }
+
+        int d = IntoNewTemp(operand);
+        Normalize(d, type, false);
+        return Temp(d, type);
+    }
+
+    public JitValue Slice(JitValue operand, int high, int low)
+    {
+        FlushFlags();
+        JitType type = new(high - low + 1, false);
+        if (_dead)
+        {
+            Release(operand);
+            return Dead(type);
+        }
+
+        JitType from = operand.Type;
+        if (operand.IsConstant)
+        {
+            return Constant((operand.Constant & from.Mask) >> low, type);
+        }
+
+        int d = IntoNewTemp(operand);
+        if (from.Signed && high >= from.Bits)
+        {
+            Normalize(d, new JitType(from.Bits, false), false);
+        }
+
+        if (low > 0)
+        {
+            _a.shr(R64(d), (byte)(low));
+        }
+
+        if (high - low + 1 < 64)
+        {
+            Normalize(d, type, false);
+        }
+
+        return Temp(d, type);
+    }
+
+    public JitValue Select(JitValue condition, JitValue whenTrue, JitValue whenFalse)
+    {
+        // Materializing a deferred and would clobber a pending comparison: turn it into a value first.
+        bool flags = IsPendingFlags(condition) && !IsUnmaterialized(whenTrue, JitBinary.And) && !IsUnmaterialized(whenFalse, JitBinary.And);
+        if (!flags)
+        {
+            FlushFlags();
+        }
+
+        if (_dead)
+        {
+            Release(condition);
+            Release(whenTrue);
+            Release(whenFalse);
+            return Dead(whenTrue.Type);
+        }
+
+        if (condition.IsConstant)
+        {
+            Release(condition);
+            Release(condition.Constant != 0 ? whenFalse : whenTrue);
+            return condition.Constant != 0 ? whenTrue : whenFalse;
+        }
+
+        // Only moves until the cmov: they leave a pending comparison's flags intact.
+        ConditionCode cc = ConditionCode.ne;
+        if (flags)
+        {
+            cc = _pendingFlags!.Value.Condition;
+            _pendingFlags = null;
+        }
+
+        int d = IntoNewTemp(whenFalse);
+        int t = InRegister(whenTrue, Rdx);
+        if (!flags)
+        {
+            TestNonZero(condition);
+        }
+
+        Release(condition);
+        Release(whenTrue);
+        ConditionalMove(cc, d, t);
+        return Temp(d, whenTrue.Type);
+    }
+
+    public JitValue Intrinsic(JitIntrinsic op, JitValue operand, JitValue amount, JitType type)
+    {
+        FlushFlags();
+        if (_dead)
+        {
+            Release(operand);
+            Release(amount);
+            return Dead(type);
+        }
+
+        int bits = type.Bits;
+        if (operand.IsConstant && amount.IsConstant)
+        {
+            ulong v = operand.Constant & type.Mask;
+            int n = (int)amount.Constant;
+            return Constant(op switch
+            {
+                JitIntrinsic.LeadingZeros => GuestBits.LeadingZeros(v, bits),
+                JitIntrinsic.TrailingZeros => GuestBits.TrailingZeros(v, bits),
+                JitIntrinsic.PopCount => (ulong)System.Numerics.BitOperations.PopCount(v),
+                JitIntrinsic.BitReverse => GuestBits.Reverse(v, bits),
+                JitIntrinsic.ByteSwap => GuestBits.SwapBytes(v, bits),
+                JitIntrinsic.RotateRight => GuestBits.RotateRight(v, n, bits),
+                _ => GuestBits.RotateLeft(v, n, bits),
+            }, type);
+        }
+
+        bool supported = (bits == 32 || bits == 64) && op switch
+        {
+            JitIntrinsic.LeadingZeros => Lzcnt.IsSupported,
+            JitIntrinsic.TrailingZeros => Bmi1.IsSupported,
+            JitIntrinsic.PopCount => Popcnt.IsSupported,
+            JitIntrinsic.BitReverse => false,
+            _ => true,
+        };
+        if (!supported)
+        {
+            throw new JitUnsupportedException($"{op} of {type} on this host");
+        }
+
+        bool wide = bits == 64;
+        int d = IntoNewTemp(operand);
+        if (op is JitIntrinsic.RotateRight or JitIntrinsic.RotateLeft)
+        {
+            if (amount.IsConstant)
+            {
+                int n = (int)(amount.Constant % (ulong)bits);
+                if (op == JitIntrinsic.RotateLeft)
+                {
+                    n = (bits - n) % bits;
+                }
+
+                if (wide)
+                {
+                    _a.ror(R64(d), (byte)(n));
+                }
+                else
+                {
+                    _a.ror(R32(d), (byte)(n));
+                }
+            }
+            else
+            {
+                MoveTo(Rcx, Locate(amount));
+                Release(amount);
+                switch (op == JitIntrinsic.RotateRight, wide)
+                {
+                    case (true, true): _a.ror(R64(d), cl); break;
+                    case (true, false): _a.ror(R32(d), cl); break;
+                    case (false, true): _a.rol(R64(d), cl); break;
+                    default: _a.rol(R32(d), cl); break;
+                }
+            }
+        }
+        else
+        {
+            Release(amount);
+            switch (op, wide)
+            {
+                case (JitIntrinsic.LeadingZeros, true): _a.lzcnt(R64(d), R64(d)); break;
+                case (JitIntrinsic.LeadingZeros, false): _a.lzcnt(R32(d), R32(d)); break;
+                case (JitIntrinsic.TrailingZeros, true): _a.tzcnt(R64(d), R64(d)); break;
+                case (JitIntrinsic.TrailingZeros, false): _a.tzcnt(R32(d), R32(d)); break;
+                case (JitIntrinsic.PopCount, true): _a.popcnt(R64(d), R64(d)); break;
+                case (JitIntrinsic.PopCount, false): _a.popcnt(R32(d), R32(d)); break;
+                case (_, true): _a.bswap(R64(d)); break;
+                default: _a.bswap(R32(d)); break;
+            }
+        }
+
+        Normalize(d, type, !wide);
+        return Temp(d, type);
+    }
+
+    // ---- guest memory ----
+
+    public JitValue Load(int bytes, JitValue address)
+    {
+        FlushFlags();
+        JitType type = new(bytes * 8, false);
+        if (_dead)
+        {
+            Release(address);
+            return Dead(type);
+        }
+
+        AssemblerMemoryOperand m = GuestOperand(bytes, address);
+        int d = TakeOwnedRegister(address) ?? AllocateTemp();
+        switch (bytes)
+        {
+            case 1:
+                _a.movzx(R32(d), m);
+                break;
+            case 2:
+                _a.movzx(R32(d), m);
+                if (BigEndian)
+                {
+                    _a.rol(R16(d), (byte)(8));
+                }
+
+                break;
+            case 4 when BigEndian && _movbe:
+                _a.movbe(R32(d), m);
+                break;
+            case 4:
+                _a.mov(R32(d), m);
+                if (BigEndian)
+                {
+                    _a.bswap(R32(d));
+                }
+
+                break;
+            case 8 when BigEndian && _movbe:
+                _a.movbe(R64(d), m);
+                break;
+            default:
+                _a.mov(R64(d), m);
+                if (BigEndian)
+                {
+                    _a.bswap(R64(d));
+                }
+
+                break;
+        }
+
+        return Temp(d, type);
+    }
+
+    public void Store(int bytes, JitValue address, JitValue value)
+    {
+        FlushFlags();
+        if (_dead)
+        {
+            Release(address);
+            Release(value);
+            return;
+        }
+
+        AssemblerMemoryOperand m = GuestOperand(bytes, address);
+        Location v = Locate(value);
+        if (v.Kind == LocationKind.Immediate && (bytes < 8 || (long)v.Value == (int)v.Value || BigEndian))
+        {
+            ulong imm = BigEndian ? GuestBits.SwapBytes(v.Value & ((bytes == 8) ? ulong.MaxValue : (1UL << (bytes * 8)) - 1), bytes * 8) : v.Value;
+            switch (bytes)
+            {
+                case 1: _a.mov(m, (byte)imm); break;
+                case 2: _a.mov(m, (short)imm); break;
+                case 4: _a.mov(m, (int)imm); break;
+                default:
+                    if ((long)imm == (int)imm)
+                    {
+                        _a.mov(m, (int)imm);
+                    }
+                    else
+                    {
+                        _a.mov(rdx, imm);
+                        _a.mov(m, rdx);
+                    }
+
+                    break;
+            }
+        }
+        else
+        {
+            int r = InRegister(value, Rdx);
+            if (BigEndian && bytes > 1 && !_movbe)
+            {
+                _a.mov(rdx, R64(r));
+                r = Rdx;
+                switch (bytes)
+                {
+                    case 2: _a.rol(dx, 8); break;
+                    case 4: _a.bswap(edx); break;
+                    default: _a.bswap(rdx); break;
+                }
+            }
+
+            bool swap = BigEndian && _movbe;
+            switch (bytes)
+            {
+                case 1: _a.mov(m, R8(r)); break;
+                case 2 when swap: _a.movbe(m, R16(r)); break;
+                case 2: _a.mov(m, R16(r)); break;
+                case 4 when swap: _a.movbe(m, R32(r)); break;
+                case 4: _a.mov(m, R32(r)); break;
+                case 8 when swap: _a.movbe(m, R64(r)); break;
+                default: _a.mov(m, R64(r)); break;
+            }
+        }
+
+        Release(address);
+        Release(value);
+    }
+
+    /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
+    private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
+    {
+        if (_addressing == MemoryAddressing.GsSegment && IsUnmaterialized(address, JitBinary.Add))
+        {
+            DeferredOp add = _deferred[address.Slot];
+            AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
+            return size.gs[R32(add.Source) + add.Immediate];
+        }
+
+        return Guest(bytes, AddressRegister(address));
+    }
+
+    /// <summary>The register an owned value holds, handed over to the caller (null if the value owns none).</summary>
+    private int? TakeOwnedRegister(JitValue v)
+    {
+        if (v.Kind == JitValueKind.Temporary)
+        {
+            return v.Slot;
+        }
+
+        if (v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Owned is var owned and >= 0)
+        {
+            _deferred[v.Slot] = _deferred[v.Slot] with { Owned = -1 };
+            return owned;
+        }
+
+        return null;
+    }
+
+    /// <summary>A register holding the 32-bit guest address zero-extended (canonical u32).</summary>
+    private int AddressRegister(JitValue address)
+    {
+        Location l = Locate(address);
+        if (l.Kind == LocationKind.Register)
+        {
+            return l.Register;
+        }
+
+        if (l.Kind == LocationKind.Immediate)
+        {
+            _a.mov(eax, (uint)l.Value);
+        }
+        else
+        {
+            _a.mov(eax, __dword_ptr[rbx + l.Offset]);
+        }
+
+        return Rax;
+    }
+
+    private AssemblerMemoryOperand Guest(int bytes, int addressRegister)
+    {
+        AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
+        return _addressing == MemoryAddressing.GsSegment
+            ? size.gs[R32(addressRegister)]
+            : size[r15 + R64(addressRegister)];
+    }
+
+    /// <summary>Brings a register back to canonical form for its type after an operation.</summary>
+    private void Normalize(int r, JitType type, bool after32BitOperation)
+    {
+        int bits = type.Bits;
+        if (type.IsBool || bits >= 64)
+        {
+            return;
+        }
+
+        switch (bits)
+        {
+            case 32 when type.Signed:
+                _a.movsxd(R64(r), R32(r));
+                break;
+            case 32:
+                if (!after32BitOperation)
+                {
+                    _a.mov(R32(r), R32(r));
+                }
+
+                break;
+            case 16 when type.Signed:
+                _a.movsx(R64(r), R16(r));
+                break;
+            case 16:
+                _a.movzx(R32(r), R16(r));
+                break;
+            case 8 when type.Signed:
+                _a.movsx(R64(r), R8(r));
+                break;
+            case 8:
+                _a.movzx(R32(r), R8(r));
+                break;
+            default:
+                if (type.Signed)
+                {
+                    _a.shl(R64(r), (byte)(64 - bits));
+                    _a.sar(R64(r), (byte)(64 - bits));
+                }
+                else if (bits < 32)
+                {
+                    _a.and(R32(r), (int)type.Mask);
+                }
+                else
+                {
+                    _a.mov(rcx, type.Mask);
+                    _a.and(R64(r), rcx);
+                }
+
+                break;
+        }
+    }
+
+    private void SetCondition(ConditionCode cc, int r)
+    {
+        AssemblerRegister8 b = R8(r);
+        switch (cc)
+        {
+            case ConditionCode.e: _a.sete(b); break;
+            case ConditionCode.ne: _a.setne(b); break;
+            case ConditionCode.l: _a.setl(b); break;
+            case ConditionCode.le: _a.setle(b); break;
+            case ConditionCode.g: _a.setg(b); break;
+            case ConditionCode.ge: _a.setge(b); break;
+            case ConditionCode.b: _a.setb(b); break;
+            case ConditionCode.be: _a.setbe(b); break;
+            case ConditionCode.a: _a.seta(b); break;
+            default: _a.setae(b); break;
+        }
+    }
+
+    private void JumpIf(ConditionCode cc, Label target)
+    {
+        switch (cc)
+        {
+            case ConditionCode.e: _a.je(target); break;
+            case ConditionCode.ne: _a.jne(target); break;
+            case ConditionCode.l: _a.jl(target); break;
+            case ConditionCode.le: _a.jle(target); break;
+            case ConditionCode.g: _a.jg(target); break;
+            case ConditionCode.ge: _a.jge(target); break;
+            case ConditionCode.b: _a.jb(target); break;
+            case ConditionCode.be: _a.jbe(target); break;
+            case ConditionCode.a: _a.ja(target); break;
+            default: _a.jae(target); break;
+        }
+    }
+
+    private void ConditionalMove(ConditionCode cc, int d, int s)
+    {
+        AssemblerRegister64 x = R64(d), y = R64(s);
+        switch (cc)
+        {
+            case ConditionCode.e: _a.cmove(x, y); break;
+            case ConditionCode.ne: _a.cmovne(x, y); break;
+            case ConditionCode.l: _a.cmovl(x, y); break;
+            case ConditionCode.le: _a.cmovle(x, y); break;
+            case ConditionCode.g: _a.cmovg(x, y); break;
+            case ConditionCode.ge: _a.cmovge(x, y); break;
+            case ConditionCode.b: _a.cmovb(x, y); break;
+            case ConditionCode.be: _a.cmovbe(x, y); break;
+            case ConditionCode.a: _a.cmova(x, y); break;
+            default: _a.cmovae(x, y); break;
+        }
+    }
+
+    private static ConditionCode Negate(ConditionCode cc) => cc switch
+    {
+        ConditionCode.e => ConditionCode.ne,
+        ConditionCode.ne => ConditionCode.e,
+        ConditionCode.l => ConditionCode.ge,
+        ConditionCode.ge => ConditionCode.l,
+        ConditionCode.le => ConditionCode.g,
+        ConditionCode.g => ConditionCode.le,
+        ConditionCode.b => ConditionCode.ae,
+        ConditionCode.ae => ConditionCode.b,
+        ConditionCode.be => ConditionCode.a,
+        _ => ConditionCode.be,
+    };
+}

@@ -1,0 +1,77 @@
+using Isa.Runtime.Cpu;
+
+namespace Isa.Runtime.Jit;
+
+/// <summary>
+/// What generated JIT frontends call to translate one guest instruction: a small typed vocabulary
+/// mirroring the semantics IR. A backend implements it for one host (the x64 emitter on Iced);
+/// constants fold inside the emitter, so field-dependent choices (a write to the zero register, an
+/// always-taken branch) cost nothing at run time. Conditions that fold to a constant skip the dead
+/// path entirely.
+/// </summary>
+public interface IJitEmitter
+{
+    /// <summary>True if guest memory is big-endian (loads and stores swap).</summary>
+    bool BigEndian { get; }
+
+    JitValue Constant(ulong value, JitType type);
+
+    /// <summary>Reads a register; <paramref name="index"/> must fold to a constant.</summary>
+    JitValue ReadRegister(int file, JitValue index);
+
+    void WriteRegister(int file, JitValue index, JitValue value);
+
+    JitValue Unary(JitUnary op, JitValue operand, JitType type);
+
+    /// <summary>An arithmetic (result of <paramref name="type"/>) or comparison (bool) of two values of one type.</summary>
+    JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type);
+
+    /// <summary>Truncation or extension by the source's signedness, to <paramref name="type"/>.</summary>
+    JitValue Convert(JitValue operand, JitType type);
+
+    /// <summary>Bits <paramref name="high"/>..<paramref name="low"/> of a value, as an unsigned value.</summary>
+    JitValue Slice(JitValue operand, int high, int low);
+
+    /// <summary>A conditional expression whose two sides were both evaluated (they have no side effects).</summary>
+    JitValue Select(JitValue condition, JitValue whenTrue, JitValue whenFalse);
+
+    JitValue Intrinsic(JitIntrinsic op, JitValue operand, JitValue amount, JitType type);
+
+    /// <summary>A zero-extended load of 1, 2, 4 or 8 bytes in guest byte order.</summary>
+    JitValue Load(int bytes, JitValue address);
+
+    void Store(int bytes, JitValue address, JitValue value);
+
+    /// <summary>A jump: the next PC, or the pending target after the delay slot on delay-slot ISAs.</summary>
+    void Jump(JitValue target);
+
+    /// <summary>Skips the delay slot (a likely branch not taken).</summary>
+    void NullifyDelaySlot();
+
+    /// <summary>A precise trap: the guest stops at this instruction with <paramref name="kind"/>.</summary>
+    void Raise(TrapKind kind, JitValue value);
+
+    /// <summary>A precise trap when <paramref name="condition"/> holds (the common <c>if (...) raise</c>).</summary>
+    void RaiseIf(JitValue condition, TrapKind kind, JitValue value);
+
+    /// <summary>Keeps a value for several uses (a spec <c>let</c>): later writes to its sources do not change it.</summary>
+    JitValue Let(JitValue value);
+
+    JitVariable NewVariable(JitType type);
+
+    void Assign(JitVariable variable, JitValue value);
+
+    JitValue Read(JitVariable variable);
+
+    void If(JitValue condition);
+
+    void Else();
+
+    void EndIf();
+
+    JitLabel NewLabel();
+
+    void Goto(JitLabel label);
+
+    void Bind(JitLabel label);
+}
