@@ -68,6 +68,7 @@ public sealed class GuestProcess : IDisposable
 
     public void Dispose()
     {
+        Signals.Forwarding.Dispose();
         Files.CloseAll();
         Memory.Dispose();
     }

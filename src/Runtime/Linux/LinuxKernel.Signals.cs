@@ -50,10 +50,12 @@ public sealed partial class LinuxKernel
     /// </summary>
     private GuestOutcome? DeliverSignals()
     {
-        if (_thread.Pending.Set.IsEmpty && ProcessSignals.Pending.Set.IsEmpty && _thread.SavedMask is null)
+        if (_thread.Pending.Set.IsEmpty && ProcessSignals.Pending.Set.IsEmpty && _thread.SavedMask is null && !ProcessSignals.Forwarding.HasArrived)
         {
             return null;
         }
+
+        TakeForwarded();
 
         while (NextDeliverable() is int signal and > 0)
         {
@@ -74,7 +76,7 @@ public sealed partial class LinuxKernel
                 continue;
             }
 
-            Trace($"--- {SignalName(signal)} {{si_signo={SignalName(signal)}, si_code={info.Code}}} ---");
+            TraceDelivery(info);
             if (!PushFrame(info, action, ResumePc()))
             {
                 return FrameFault();
@@ -153,8 +155,9 @@ public sealed partial class LinuxKernel
         }
 
         uint address = exit.Kind is TrapKind.MemoryFault or TrapKind.AddressError ? (uint)exit.Value : (uint)exit.Pc;
-        Trace($"--- {SignalName(signal)} {{si_signo={SignalName(signal)}, si_code={code}, si_addr=0x{address:x}}} ---");
-        return PushFrame(SignalInfo.Fault(signal, code, address), action, ResumePc()) ? null : FrameFault();
+        var info = SignalInfo.Fault(signal, code, address);
+        TraceDelivery(info);
+        return PushFrame(info, action, ResumePc()) ? null : FrameFault();
     }
 
     /// <summary>
@@ -197,6 +200,7 @@ public sealed partial class LinuxKernel
         if ((flags & SaResetHand) != 0)
         {
             ProcessSignals.Action(info.Signal) = default;
+            UpdateForwarding(info.Signal, default);
         }
 
         return true;
@@ -236,6 +240,26 @@ public sealed partial class LinuxKernel
         return page;
     }
 
+    /// <summary>Queues the host signals caught for the guest since the last look (sender unknown: as from the kernel).</summary>
+    private void TakeForwarded()
+    {
+        for (long arrived = ProcessSignals.Forwarding.TakeArrived(); arrived != 0; arrived &= arrived - 1)
+        {
+            int host = System.Numerics.BitOperations.TrailingZeroCount(arrived) + 1;
+            RaiseProcessSignal(SignalInfo.FromProcess(_abi.GuestSignal(host), SignalInfo.User, 0, 0));
+        }
+    }
+
+    /// <summary>Catches a host signal while the guest handles or ignores it, so an outside kill reaches the guest.</summary>
+    private void UpdateForwarding(int signal, in SignalAction action)
+    {
+        int host = _abi.HostSignal(signal);
+        if (host > 0)
+        {
+            ProcessSignals.Forwarding.Catch(host, enable: !action.IsDefault);
+        }
+    }
+
     /// <summary>Raises the signals of interval timers that expired; true if any did.</summary>
     private bool CheckTimers()
     {
@@ -259,6 +283,7 @@ public sealed partial class LinuxKernel
     private bool SignalInterrupts()
     {
         CheckTimers();
+        TakeForwarded();
         SignalSet ready = _thread.Pending.Set.Union(ProcessSignals.Pending.Set).Except(_thread.Blocked);
         for (int signal = ready.Lowest; signal != 0; ready = ready.Without(signal), signal = ready.Lowest)
         {
@@ -298,6 +323,11 @@ public sealed partial class LinuxKernel
 
             long now = Now(Monotonic);
             long until = real.IsArmed ? Math.Min(deadline, real.Deadline) : deadline;
+            if (ProcessSignals.Forwarding.IsActive)
+            {
+                until = Math.Min(until, now + ForwardingPoll); // a caught host signal does not interrupt the host wait itself
+            }
+
             long result = wait(until == long.MaxValue ? -1 : Math.Max(0, until - now));
             if (result != 0 && result != -(long)Errno.EINTR)
             {
@@ -312,6 +342,9 @@ public sealed partial class LinuxKernel
     }
 
     private const int Monotonic = 1;
+
+    /// <summary>How often a blocking wait looks for caught host signals (50 ms).</summary>
+    private const long ForwardingPoll = 50_000_000;
 
     private static unsafe long Now(int hostClock)
     {
@@ -370,6 +403,7 @@ public sealed partial class LinuxKernel
         if (replacement is { } act)
         {
             action = act;
+            UpdateForwarding(signal, act);
             SignalDefault byDefault = HostSignal.DefaultAction(_abi.HostSignal(signal));
             if (act.IsIgnore || (act.IsDefault && byDefault is SignalDefault.Ignore or SignalDefault.Continue))
             {
@@ -583,6 +617,57 @@ public sealed partial class LinuxKernel
     }
 
     private long Pause() => InterruptibleWait(-1, HostSleep);
+
+    /// <summary>
+    /// rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of the set, normally
+    /// blocked, without running its handler; EAGAIN when the timeout passes first, EINTR when another
+    /// signal interrupts.
+    /// </summary>
+    private long SignalTimedWait(uint setAddress, uint infoAddress, uint timeoutAddress, uint setSize, bool time64)
+    {
+        if (setSize != _abi.SignalSetBytes)
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        SignalSet set = ReadSignalSet(setAddress).Except(_unblockable);
+        long timeout = -1;
+        if (timeoutAddress != 0 && !TryReadTimespec(timeoutAddress, time64, out timeout))
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        // While waiting, the set counts as blocked so that its signals are taken here, not delivered.
+        SignalSet blocked = _thread.Blocked;
+        _thread.Blocked = blocked.Union(set);
+        long result = Waiting(set) ? 1 : InterruptibleWait(timeout, slice =>
+        {
+            HostSleep(slice);
+            return Waiting(set) ? 1 : 0;
+        });
+        _thread.Blocked = blocked;
+        if (result <= 0)
+        {
+            return result == 0 ? -(long)Errno.EAGAIN : result;
+        }
+
+        int signal = _thread.Pending.Set.Intersect(set).Lowest is var own and > 0 ? own : ProcessSignals.Pending.Set.Intersect(set).Lowest;
+        SignalInfo info = _thread.Pending.Set.Contains(signal) ? _thread.Pending.Take(signal) : ProcessSignals.Pending.Take(signal);
+        if (infoAddress != 0)
+        {
+            Span<byte> bytes = stackalloc byte[_abi.SignalInfoSize];
+            _abi.WriteSignalInfo(bytes, info, _bigEndian);
+            _memory.Write(infoAddress, bytes);
+        }
+
+        return signal;
+    }
+
+    private bool Waiting(SignalSet set)
+    {
+        CheckTimers();
+        return !_thread.Pending.Set.Union(ProcessSignals.Pending.Set).Intersect(set).IsEmpty;
+    }
 
     // ---- interval timers -----------------------------------------------------------------------
 

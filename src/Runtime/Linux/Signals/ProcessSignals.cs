@@ -29,6 +29,9 @@ public sealed class ProcessSignals
         new(2 /* CLOCK_PROCESS_CPUTIME_ID */, HostSignal.SIGPROF),
     ];
 
+    /// <summary>Host signals from outside that the guest handles or ignores.</summary>
+    public HostSignalForwarding Forwarding { get; } = new();
+
     /// <summary>The guest address of the sigreturn trampoline, once mapped (0 before).</summary>
     public uint Trampoline { get; set; }
 
