@@ -278,6 +278,10 @@ public sealed class ForkSnapshot
         for (int signal = 1; signal <= Actions.Count; signal++)
         {
             process.Signals.Action(signal) = Actions[signal - 1];
+            if (!Actions[signal - 1].IsDefault && process.Abi.HostSignal(signal) is var host and > 0)
+            {
+                process.Signals.Forwarding.Catch(host, enable: true); // as the parent: an outside kill reaches the handler
+            }
         }
 
         return LinuxKernel.ForkChild(process, cpu, strace, Flags, Stack, Tls, ChildTid, Blocked, AltStack);

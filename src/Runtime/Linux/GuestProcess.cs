@@ -90,6 +90,7 @@ public sealed class GuestProcess : IDisposable
 
     public void Dispose()
     {
+        Signals.Forwarding.Dispose();
         Files.CloseAll();
         if (Threads.Running == 0)
         {

@@ -94,6 +94,12 @@ public abstract class LinuxAbi
 
     public abstract void WriteSignalAction(Span<byte> target, in SignalAction action, bool bigEndian);
 
+    /// <summary>Size of <c>siginfo_t</c>.</summary>
+    public abstract int SignalInfoSize { get; }
+
+    /// <summary>Writes a <c>siginfo_t</c> (zeroed first) in the guest's layout.</summary>
+    public abstract void WriteSignalInfo(Span<byte> target, in SignalInfo info, bool bigEndian);
+
     /// <summary>Size of <c>stack_t</c>.</summary>
     public abstract int SignalStackSize { get; }
 

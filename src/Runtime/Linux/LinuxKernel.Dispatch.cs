@@ -104,6 +104,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.rt_sigprocmask => SignalMask(SignedArg(0), Arg(1), Arg(2), Arg(3)),
         LinuxSyscall.rt_sigpending => SignalPending(Arg(0), Arg(1)),
         LinuxSyscall.rt_sigsuspend => SignalSuspend(Arg(0), Arg(1)),
+        LinuxSyscall.rt_sigtimedwait or LinuxSyscall.rt_sigtimedwait_time64 => SignalTimedWait(Arg(0), Arg(1), Arg(2), Arg(3), time64: call == LinuxSyscall.rt_sigtimedwait_time64),
         LinuxSyscall.rt_sigreturn => SignalReturn(),
         LinuxSyscall.sigaltstack => AltStack(Arg(0), Arg(1)),
         LinuxSyscall.kill => Kill(SignedArg(0), SignedArg(1)),

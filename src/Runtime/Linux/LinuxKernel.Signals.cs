@@ -48,7 +48,8 @@ public sealed partial class LinuxKernel
 
     /// <summary>
     /// Queues a signal sent to the whole process (kill, timers, SIGPIPE). Any thread that does not
-    /// block it may take it; if this one blocks it, the first other thread that does not is woken.
+    /// block it may take it; if this one blocks it, the first other thread that does not (or that
+    /// waits for it in sigtimedwait) is woken.
     /// </summary>
     public void RaiseProcessSignal(in SignalInfo info)
     {
@@ -58,7 +59,7 @@ public sealed partial class LinuxKernel
             if (_thread.Blocked.Contains(info.Signal))
             {
                 int signal = info.Signal;
-                _process.Threads.FirstThat(thread => !thread._thread.Blocked.Contains(signal))?.Interrupt();
+                _process.Threads.FirstThat(thread => thread._thread.Wants(signal))?.Interrupt();
             }
         }
     }
@@ -98,7 +99,7 @@ public sealed partial class LinuxKernel
     /// </summary>
     private GuestOutcome? DeliverSignals()
     {
-        if (_thread.Pending.Set.IsEmpty && ProcessSignals.Pending.Set.IsEmpty && _thread.SavedMask is null)
+        if (_thread.Pending.Set.IsEmpty && ProcessSignals.Pending.Set.IsEmpty && _thread.SavedMask is null && !ProcessSignals.Forwarding.HasArrived)
         {
             return null; // (an unlocked look: a signal raised meanwhile is seen after the next slice)
         }
@@ -111,6 +112,7 @@ public sealed partial class LinuxKernel
 
     private GuestOutcome? DeliverSignalsLocked()
     {
+        TakeForwarded();
         while (NextDeliverable() is int signal and > 0)
         {
             SignalInfo info = _thread.Pending.Set.Contains(signal) ? _thread.Pending.Take(signal) : ProcessSignals.Pending.Take(signal);
@@ -130,7 +132,7 @@ public sealed partial class LinuxKernel
                 continue;
             }
 
-            Trace($"--- {SignalName(signal)} {{si_signo={SignalName(signal)}, si_code={info.Code}}} ---");
+            TraceDelivery(info);
             if (!PushFrame(info, action, ResumePc()))
             {
                 return FrameFault();
@@ -217,8 +219,9 @@ public sealed partial class LinuxKernel
         }
 
         uint address = exit.Kind is TrapKind.MemoryFault or TrapKind.AddressError ? (uint)exit.Value : (uint)exit.Pc;
-        Trace($"--- {SignalName(signal)} {{si_signo={SignalName(signal)}, si_code={code}, si_addr=0x{address:x}}} ---");
-        return PushFrame(SignalInfo.Fault(signal, code, address), action, ResumePc()) ? null : FrameFault();
+        var info = SignalInfo.Fault(signal, code, address);
+        TraceDelivery(info);
+        return PushFrame(info, action, ResumePc()) ? null : FrameFault();
     }
 
     /// <summary>
@@ -261,6 +264,7 @@ public sealed partial class LinuxKernel
         if ((flags & SaResetHand) != 0)
         {
             ProcessSignals.Action(info.Signal) = default;
+            UpdateForwarding(info.Signal, default);
         }
 
         return true;
@@ -298,6 +302,26 @@ public sealed partial class LinuxKernel
         _memory.Protect(page, GuestMemory.PageSize, MemoryPermissions.ReadExecute);
         ProcessSignals.Trampoline = page;
         return page;
+    }
+
+    /// <summary>Queues the host signals caught for the guest since the last look (sender unknown: as from the kernel).</summary>
+    private void TakeForwarded()
+    {
+        for (long arrived = ProcessSignals.Forwarding.TakeArrived(); arrived != 0; arrived &= arrived - 1)
+        {
+            int host = System.Numerics.BitOperations.TrailingZeroCount(arrived) + 1;
+            RaiseProcessSignal(SignalInfo.FromProcess(_abi.GuestSignal(host), SignalInfo.User, 0, 0));
+        }
+    }
+
+    /// <summary>Catches a host signal while the guest handles or ignores it, so an outside kill reaches the guest.</summary>
+    private void UpdateForwarding(int signal, in SignalAction action)
+    {
+        int host = _abi.HostSignal(signal);
+        if (host > 0)
+        {
+            ProcessSignals.Forwarding.Catch(host, enable: !action.IsDefault);
+        }
     }
 
     /// <summary>Raises the signals of interval timers that expired; true if any did.</summary>
@@ -356,6 +380,7 @@ public sealed partial class LinuxKernel
 
     private bool SignalInterruptsLocked()
     {
+        TakeForwarded();
         SignalSet ready = _thread.Pending.Set.Union(ProcessSignals.Pending.Set).Except(_thread.Blocked);
         for (int signal = ready.Lowest; signal != 0; ready = ready.Without(signal), signal = ready.Lowest)
         {
@@ -399,6 +424,11 @@ public sealed partial class LinuxKernel
             long now = Now(Monotonic);
             long timerDeadline = real.Deadline;
             long until = timerDeadline != 0 ? Math.Min(deadline, timerDeadline) : deadline;
+            if (ProcessSignals.Forwarding.IsActive)
+            {
+                until = Math.Min(until, now + ForwardingPoll); // a caught host signal does not interrupt the host wait itself
+            }
+
             long result = wait(until == long.MaxValue ? -1 : Math.Max(0, until - now), interrupt);
             if (result != 0 && result != -(long)Errno.EINTR)
             {
@@ -424,6 +454,9 @@ public sealed partial class LinuxKernel
 
     private const int Monotonic = 1;
 
+    /// <summary>How often a blocking wait looks for caught host signals (50 ms).</summary>
+    private const long ForwardingPoll = 50_000_000;
+
     private static unsafe long Now(int hostClock)
     {
         long* ts = stackalloc long[2];
@@ -440,7 +473,7 @@ public sealed partial class LinuxKernel
 
     private string SignalName(int guestSignal) => _abi.HostSignal(guestSignal) is var host and > 0 ? HostSignal.Name(host) : $"signal {guestSignal}";
 
-    private void Trace(string line) => _strace?.WriteLine(line);
+    private void Trace(string line) => _strace?.WriteLine(StracePrefix + line);
 
     private static int ValidSignalOrZero(int signal, int count) => signal >= 1 && signal <= count ? signal : 0;
 
@@ -475,6 +508,7 @@ public sealed partial class LinuxKernel
             if (replacement is { } act)
             {
                 action = act;
+                UpdateForwarding(signal, act);
                 SignalDefault byDefault = HostSignal.DefaultAction(_abi.HostSignal(signal));
                 if (act.IsIgnore || (act.IsDefault && byDefault is SignalDefault.Ignore or SignalDefault.Continue))
                 {
@@ -703,6 +737,75 @@ public sealed partial class LinuxKernel
     }
 
     private long Pause() => InterruptibleWait(-1, SleepUntilSignal);
+
+    /// <summary>
+    /// rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of the set, normally
+    /// blocked, without running its handler; EAGAIN when the timeout passes first, EINTR when another
+    /// signal interrupts.
+    /// </summary>
+    private long SignalTimedWait(uint setAddress, uint infoAddress, uint timeoutAddress, uint setSize, bool time64)
+    {
+        if (setSize != _abi.SignalSetBytes)
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        SignalSet set = ReadSignalSet(setAddress).Except(_unblockable);
+        long timeout = -1;
+        if (timeoutAddress != 0 && !TryReadTimespec(timeoutAddress, time64, out timeout))
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        // While waiting, the set counts as blocked so that its signals are taken here, not delivered,
+        // and as awaited so that a signal of the set sent to the process wakes this thread.
+        SignalSet blocked = _thread.Blocked;
+        _thread.Blocked = blocked.Union(set);
+        _thread.Awaited = set;
+        long result = Waiting(set) ? 1 : InterruptibleWait(timeout, (slice, interrupt) =>
+        {
+            SleepUntilSignal(slice, interrupt);
+            return Waiting(set) ? 1 : 0;
+        });
+        _thread.Awaited = SignalSet.Empty;
+        _thread.Blocked = blocked;
+        if (result <= 0)
+        {
+            return result == 0 ? -(long)Errno.EAGAIN : result;
+        }
+
+        int signal;
+        SignalInfo info;
+        lock (ProcessSignals.Lock)
+        {
+            signal = _thread.Pending.Set.Intersect(set).Lowest is var own and > 0 ? own : ProcessSignals.Pending.Set.Intersect(set).Lowest;
+            if (signal == 0)
+            {
+                return -(long)Errno.EAGAIN; // another thread took it first (the timeout had not passed: as a spurious wake-up)
+            }
+
+            info = _thread.Pending.Set.Contains(signal) ? _thread.Pending.Take(signal) : ProcessSignals.Pending.Take(signal);
+        }
+
+        if (infoAddress != 0)
+        {
+            Span<byte> bytes = stackalloc byte[_abi.SignalInfoSize];
+            _abi.WriteSignalInfo(bytes, info, _bigEndian);
+            _memory.Write(infoAddress, bytes);
+        }
+
+        return signal;
+    }
+
+    private bool Waiting(SignalSet set)
+    {
+        CheckTimers();
+        lock (ProcessSignals.Lock)
+        {
+            TakeForwarded();
+            return !_thread.Pending.Set.Union(ProcessSignals.Pending.Set).Intersect(set).IsEmpty;
+        }
+    }
 
     // ---- interval timers -----------------------------------------------------------------------
 

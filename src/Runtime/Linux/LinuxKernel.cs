@@ -110,6 +110,7 @@ public sealed partial class LinuxKernel
     private void Syscall()
     {
         (LinuxSyscall call, long number) = _abi.Identify(_cpu);
+        string? args = _strace is null ? null : DescribeArguments(call); // before the call: rt_sigreturn replaces the registers
         long result;
         try
         {
@@ -123,7 +124,6 @@ public sealed partial class LinuxKernel
         if (_strace is not null)
         {
             string name = call == LinuxSyscall.Unknown ? $"syscall_{number}" : call.ToString().TrimStart('@');
-            string args = string.Join(", ", Enumerable.Range(0, 4).Select(i => "0x" + _abi.Argument(_cpu, i).ToString("x")));
             string outcome = result < 0 && result > -4096 ? $"-1 {(Errno)(-result)}" : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
             _strace.WriteLine($"{StracePrefix}{name}({args}) = {outcome}");
         }

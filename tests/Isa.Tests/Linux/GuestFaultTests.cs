@@ -72,8 +72,10 @@ public sealed class GuestFaultTests
         Assert.Equal("", error);
     }
 
-    [Fact]
-    public void HandlerReturnsThroughSigreturnWithTheContextItEdited()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void HandlerReturnsThroughSigreturnWithTheContextItEdited(bool strace)
     {
         uint[] code =
         [
@@ -86,10 +88,54 @@ public sealed class GuestFaultTests
             0x02002025, 0x24020fa1, 0x0000000c, // exit(s0)
             0x2409002a, 0xacc900a8, 0x03e00008, 0x00000000, // handler: uc_mcontext.sc_regs[16] = 42 (a2 = &ucontext); return
         ];
-        (int status, string error) = Run(code);
+        (int status, string error) = strace ? Run(code, "--strace") : Run(code);
         Assert.Equal(42, status);
-        Assert.Equal("", error);
+        if (!strace)
+        {
+            Assert.Equal("", error);
+            return;
+        }
+
+        // strace's notation for the signal syscalls and for a delivery
+        Assert.Matches(@"rt_sigaction\(SIGUSR1, \{sa_handler=0x[0-9a-f]+, sa_mask=\[\], sa_flags=0\}, NULL, 16\) = 0", error);
+        Assert.Matches(@"kill\(\d+, SIGUSR1\) = 0", error);
+        Assert.Matches(@"--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---", error);
+        Assert.Contains("rt_sigreturn() = 0", error);
     }
+
+    [Fact]
+    public void SignalFromOutsideReachesTheGuestsHandler()
+    {
+        uint[] code =
+        [
+            0x04110001, 0x00000000, // bal 1f; nop
+            0x03e04025, 0x25080060, // 1: move t0, ra; addiu t0, t0, handler - 1b
+            0x27bdffe0, 0xafa00000, 0xafa80004, 0xafa00008, 0xafa0000c, 0xafa00010, 0xafa00014, // struct sigaction {0, t0, {0}} at sp
+            0x2404000f, 0x03a02825, 0x00003025, 0x24070010, 0x24021062, 0x0000000c, // rt_sigaction(SIGTERM, sp, NULL, 16)
+            0x24040001, 0x2505000c, 0x24060006, 0x24020fa4, 0x0000000c, // write(1, "ready\n", 6)
+            0x24020fbd, 0x0000000c, 0x1000fffd, 0x00000000, // for (;;) pause();
+            0x24040021, 0x24020fa1, 0x0000000c, // handler: exit(33)
+            0x64616572, 0x00000a79, // "ready\n"
+        ];
+        string path = WriteGuest(code);
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", [RepoPaths.IsaDll, "run", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using Process process = Process.Start(start)!;
+            _ = process.StandardError.ReadToEndAsync();
+            Assert.Equal("ready", process.StandardOutput.ReadLine());
+            Assert.Equal(0, Kill(process.Id, 15));
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the guest did not take SIGTERM");
+            Assert.Equal(33, process.ExitCode);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
 
     [Fact]
     public void RunawayGuestStopsAtTheTimeout()

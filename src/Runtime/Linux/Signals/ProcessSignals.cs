@@ -36,6 +36,9 @@ public sealed class ProcessSignals
     /// <summary>CPU time (ns) that exited guest threads used, which the CPU-time timers still count.</summary>
     public long ExitedThreadsCpuTime { get; set; }
 
+    /// <summary>Host signals from outside that the guest handles or ignores.</summary>
+    public HostSignalForwarding Forwarding { get; } = new();
+
     /// <summary>The guest address of the sigreturn trampoline, once mapped (0 before).</summary>
     public uint Trampoline { get; set; }
 

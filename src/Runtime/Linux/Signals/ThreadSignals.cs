@@ -8,6 +8,7 @@ namespace Isa.Runtime.Linux.Signals;
 public sealed class ThreadSignals(int signalCount, Lock processLock)
 {
     private SignalSet _blocked;
+    private SignalSet _awaited;
 
     public SignalSet Blocked
     {
@@ -21,7 +22,23 @@ public sealed class ThreadSignals(int signalCount, Lock processLock)
         }
     }
 
+    /// <summary>The signals the thread waits for in sigtimedwait (blocked meanwhile, but theirs to take).</summary>
+    public SignalSet Awaited
+    {
+        get => _awaited;
+        set
+        {
+            lock (processLock)
+            {
+                _awaited = value;
+            }
+        }
+    }
+
     public SignalStack AltStack { get; set; } = SignalStack.Disabled;
+
+    /// <summary>Whether a process-directed <paramref name="signal"/> may go to this thread (read under the signal lock).</summary>
+    public bool Wants(int signal) => !_blocked.Contains(signal) || _awaited.Contains(signal);
 
     /// <summary>Signals sent to this thread alone; changed under the process's signal lock.</summary>
     public PendingSignals Pending { get; } = new(signalCount);
