@@ -31,17 +31,6 @@ public sealed class GuestThreadGroup
         }
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _threads.Count;
-            }
-        }
-    }
-
     /// <summary>Decides the outcome unless it already is; true if this call decided it.</summary>
     public bool End(GuestOutcome outcome)
     {
