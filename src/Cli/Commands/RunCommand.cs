@@ -134,7 +134,7 @@ public sealed class RunCommand : Command
         if (outcome.Message is { } message)
         {
             output.Flush();
-            Console.Error.WriteLine($"isa: {message}");
+            process.ReportToGuestStandardError($"isa: {message}\n");
         }
 
         if (outcome.ExitStatus is null && outcome.Timeout is null)
