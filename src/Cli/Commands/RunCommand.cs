@@ -144,7 +144,7 @@ public sealed class RunCommand : Command
         if (outcome.Message is { } message)
         {
             output.Flush();
-            Console.Error.WriteLine($"isa: {message}");
+            process.ReportToGuestStandardError($"isa: {message}\n");
         }
 
         if (outcome.KilledBySignal)
@@ -204,7 +204,7 @@ public sealed class RunCommand : Command
             stream.Position = 0; // the parent's writes left the shared offset at the end
             return ForkSnapshot.Read(stream);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new CommandException($"{GuestLauncher.ResumeForkOption} {fd}: {e.Message}");
         }

@@ -228,6 +228,10 @@ public sealed class ForkSnapshot
         {
             throw new InvalidDataException("truncated isa fork snapshot");
         }
+        catch (Exception e) when (e is OverflowException or ArgumentException or OutOfMemoryException)
+        {
+            throw new InvalidDataException("corrupt isa fork snapshot");
+        }
     }
 
     /// <summary>

@@ -71,6 +71,25 @@ public sealed class GuestProcess : IDisposable
         Files = files;
     }
 
+    /// <summary>
+    /// Writes an emulator message about the guest where the guest's stderr goes (its fd 2, as
+    /// qemu-user's messages follow its redirections), or to this process's stderr when it has none.
+    /// </summary>
+    public unsafe void ReportToGuestStandardError(string message)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(message);
+        int fd = Files.Host(2);
+        fixed (byte* p = bytes)
+        {
+            if (fd >= 0 && HostSyscalls.Call(HostSyscalls.Write, fd, (nint)p, bytes.Length) == bytes.Length)
+            {
+                return;
+            }
+        }
+
+        Console.Error.Write(message);
+    }
+
     /// <summary>Finds <paramref name="size"/> bytes of unmapped address space, searching down from <see cref="MmapTop"/>.</summary>
     public uint? FindFree(ulong size, uint below = MmapTop)
     {

@@ -31,6 +31,7 @@ public sealed class GuestThreadGroup
         }
     }
 
+    /// <summary>Live guest threads (poll and select waits recheck for signals while there are others).</summary>
     public int Count
     {
         get

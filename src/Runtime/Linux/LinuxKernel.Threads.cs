@@ -11,7 +11,7 @@ namespace Isa.Runtime.Linux;
 /// </summary>
 public sealed partial class LinuxKernel
 {
-    private const uint CloneVm = 0x100, CloneVfork = 0x4000, CloneThread = 0x10000, CloneSetTls = 0x80000;
+    private const uint CloneVm = 0x100, CloneThread = 0x10000, CloneSetTls = 0x80000;
     private const uint CloneParentSetTid = 0x100000, CloneChildClearTid = 0x200000, CloneChildSetTid = 0x1000000;
     private const int FutexWait = 0, FutexWake = 1, FutexRequeue = 3, FutexCmpRequeue = 4, FutexWakeOp = 5;
     private const int FutexWaitBitset = 9, FutexWakeBitset = 10, FutexClockRealtime = 256;

@@ -211,6 +211,18 @@ public sealed class GuestFaultTests
         Assert.Contains("killed by signal 6", error);
     }
 
+    [Theory]
+    [InlineData("-3")]
+    [InlineData("987")]
+    public void ABadForkSnapshotIsOneClearLine(string fd)
+    {
+        // the hidden option of fork children, without a snapshot behind it
+        (int status, string error) = Isa("run", "--resume-fork", fd);
+        Assert.Equal(2, status);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("--resume-fork", error);
+    }
+
     private static (int Status, string Error) Run(uint[] code, params string[] options)
     {
         string path = WriteGuest(code);
