@@ -208,7 +208,7 @@ public sealed class GuestFaultTests
             0x24020fa1, 0x0000000c, // li v0, 4001 (exit); syscall: not reached
         ]);
         Assert.Equal(128 + 6, status);
-        Assert.Contains("killed by signal 6", error);
+        Assert.Contains("guest killed by SIGABRT at pc", error);
     }
 
     [Theory]
