@@ -2,6 +2,7 @@ using Isa.Cli.Disassembly;
 using Isa.Backends.Jit;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Loaders.Elf;
 using Isa.Runtime.Memory;
 using Microsoft.Win32.SafeHandles;
@@ -26,7 +27,7 @@ public sealed class RunCommand : Command
 
     /// <summary>The documented options, plus the hidden ones the runtime gives a forked or executed emulator.</summary>
     protected override IReadOnlyCollection<string> ValueOptions =>
-        ["--engine", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option];
+        ["--engine", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
 
     protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats"];
 
@@ -124,6 +125,11 @@ public sealed class RunCommand : Command
 
             ElfProgramLoader.Load(process, cpu, program!, argv, GuestLauncher.HostEnvironment());
             kernel = new LinuxKernel(process, cpu, strace);
+            if (arguments.Value(GuestLauncher.SignalStateOption) is { } signalState)
+            {
+                (UInt128 ignored, UInt128 blocked) = ParseSignalState(signalState);
+                kernel.KeepAcrossExec(new SignalSet(ignored), new SignalSet(blocked));
+            }
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -207,6 +213,18 @@ public sealed class RunCommand : Command
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new CommandException($"{GuestLauncher.ResumeForkOption} {fd}: {e.Message}");
+        }
+    }
+
+    private static (UInt128 Ignored, UInt128 Blocked) ParseSignalState(string text)
+    {
+        try
+        {
+            return GuestLauncher.ParseSignalState(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandException($"{GuestLauncher.SignalStateOption}: {e.Message}");
         }
     }
 

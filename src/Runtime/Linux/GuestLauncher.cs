@@ -18,6 +18,28 @@ public sealed record GuestLauncher(IReadOnlyList<string> Command)
     /// <summary><c>--argv0 NAME</c>: the guest's argv[0] when it differs from the program path (execve).</summary>
     public const string Argv0Option = "--argv0";
 
+    /// <summary>
+    /// <c>--signal-state IGNORED:BLOCKED</c>: what execve keeps of the signal state (the ignored
+    /// dispositions and the mask), as two 128-bit guest signal sets in hex.
+    /// </summary>
+    public const string SignalStateOption = "--signal-state";
+
+    public static string FormatSignalState(UInt128 ignored, UInt128 blocked) => $"{ignored:x}:{blocked:x}";
+
+    /// <summary>Parses <see cref="FormatSignalState"/>; throws <see cref="FormatException"/> on bad input.</summary>
+    public static (UInt128 Ignored, UInt128 Blocked) ParseSignalState(string text)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length != 2
+            || !UInt128.TryParse(parts[0], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out UInt128 ignored)
+            || !UInt128.TryParse(parts[1], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out UInt128 blocked))
+        {
+            throw new FormatException($"'{text}' is not IGNORED:BLOCKED in hex");
+        }
+
+        return (ignored, blocked);
+    }
+
     public static string FormatFds(IEnumerable<(int Guest, int Host, bool CloseOnExec)> fds)
         => string.Join(',', fds.Select(f => $"{f.Guest}:{f.Host}:{(f.CloseOnExec ? 1 : 0)}"));
 

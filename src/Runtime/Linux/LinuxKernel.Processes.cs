@@ -44,12 +44,57 @@ public sealed partial class LinuxKernel
                 WriteGuestWord(parentTid, (uint)pid);
             }
 
+            // fork's exit signal is SIGCHLD; clone's is in the low byte of its flags (0: none).
+            int exitSignal = flags == 0 ? _abi.GuestSignal(HostSignal.SIGCHLD) : (int)(flags & 0xff);
+            if (pid > 0 && exitSignal is > 0 and <= 128)
+            {
+                WatchChild((int)pid, exitSignal);
+            }
+
             return pid;
         }
         finally
         {
             HostSyscalls.Call(HostSyscalls.Close, memfd);
         }
+    }
+
+    /// <summary>
+    /// Sends the guest its child's exit signal when the child ends (ash's <c>wait</c> builtin sleeps in
+    /// sigsuspend until SIGCHLD): the host's own SIGCHLD goes to the runtime, so a host thread waits for
+    /// the child without reaping it (WNOWAIT), leaving its status to the guest's wait4.
+    /// </summary>
+    private void WatchChild(int pid, int exitSignal)
+    {
+        var watcher = new Thread(() =>
+        {
+            (int code, int uid) = WaitWithoutReaping(pid);
+            if (!_process.Threads.HasEnded)
+            {
+                RaiseProcessSignal(SignalInfo.FromProcess(exitSignal, code, pid, uid));
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "guest child watcher",
+        };
+        watcher.Start();
+    }
+
+    /// <summary>Waits until a child has ended, leaving it waitable; its si_code (CLD_*) and uid (CLD_EXITED if the guest reaped it first).</summary>
+    private static unsafe (int Code, int Uid) WaitWithoutReaping(int pid)
+    {
+        const int PidType = 1, Exited = 4, NoWait = 0x0100_0000;
+        byte* info = stackalloc byte[128];
+        new Span<byte>(info, 128).Clear();
+        long result;
+        do
+        {
+            result = HostSyscalls.Call(HostSyscalls.Waitid, PidType, pid, (nint)info, Exited | NoWait, 0);
+        }
+        while (result == -(long)Errno.EINTR);
+
+        return result < 0 ? (1 /* CLD_EXITED */, 0) : (*(int*)(info + 8), *(int*)(info + 20));
     }
 
     /// <summary>
@@ -123,10 +168,21 @@ public sealed partial class LinuxKernel
         }
 
         List<(int Guest, int Host, bool CloseOnExec)> kept = _process.Files.Snapshot().Where(f => !f.CloseOnExec).ToList();
+        // Ignored signals stay ignored and the mask stays (handled ones return to their default).
+        SignalSet ignored = SignalSet.Empty;
+        lock (ProcessSignals.Lock)
+        {
+            for (int signal = 1; signal <= ProcessSignals.SignalCount; signal++)
+            {
+                ignored = ProcessSignals.Action(signal).IsIgnore ? ignored.With(signal) : ignored;
+            }
+        }
+
         List<string> command =
         [
             .. launcher.Command,
             GuestLauncher.InheritFdsOption, GuestLauncher.FormatFds(kept),
+            GuestLauncher.SignalStateOption, GuestLauncher.FormatSignalState(ignored.Bits, _thread.Blocked.Bits),
             GuestLauncher.Argv0Option, argv.Count > 0 ? argv[0] : "",
             "--", hostPath, .. argv.Skip(1),
         ];
@@ -142,6 +198,28 @@ public sealed partial class LinuxKernel
         }
 
         return error;
+    }
+
+    /// <summary>
+    /// The signal state a program started by a guest's execve keeps (<see cref="GuestLauncher.SignalStateOption"/>):
+    /// its ignored signals and its mask. Call before <see cref="Run"/>.
+    /// </summary>
+    public void KeepAcrossExec(SignalSet ignored, SignalSet blocked)
+    {
+        lock (ProcessSignals.Lock)
+        {
+            for (int signal = ignored.Lowest; signal != 0; ignored = ignored.Without(signal), signal = ignored.Lowest)
+            {
+                if (signal <= ProcessSignals.SignalCount && !_unblockable.Contains(signal))
+                {
+                    var action = new SignalAction(Signals.SignalAction.Ignore, 0, SignalSet.Empty);
+                    ProcessSignals.Action(signal) = action;
+                    UpdateForwarding(signal, action);
+                }
+            }
+
+            _thread.Blocked = blocked.Except(_unblockable);
+        }
     }
 
     private List<string> ReadStringArray(uint address)

@@ -47,20 +47,20 @@ public sealed partial class LinuxKernel
     }
 
     /// <summary>
-    /// Queues a signal sent to the whole process (kill, timers, SIGPIPE). Any thread that does not
-    /// block it may take it; if this one blocks it, the first other thread that does not (or that
-    /// waits for it in sigtimedwait) is woken.
+    /// Queues a signal sent to the whole process (kill, timers, SIGPIPE, a child's exit). Any thread
+    /// that does not block it may take it; this one is woken if it does not block it, otherwise the
+    /// first other thread that does not (or that waits for it in sigtimedwait).
     /// </summary>
     public void RaiseProcessSignal(in SignalInfo info)
     {
         lock (ProcessSignals.Lock)
         {
             ProcessSignals.Pending.Raise(info);
-            if (_thread.Blocked.Contains(info.Signal))
-            {
-                int signal = info.Signal;
-                _process.Threads.FirstThat(thread => thread._thread.Wants(signal))?.Interrupt();
-            }
+            int signal = info.Signal;
+            LinuxKernel? target = _thread.Wants(signal) && _process.Threads.Find(_tid) == this
+                ? this
+                : _process.Threads.FirstThat(thread => thread._thread.Wants(signal));
+            target?.Interrupt(); // (the raiser may be another host thread: a child watcher)
         }
     }
 

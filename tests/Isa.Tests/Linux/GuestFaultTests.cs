@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux;
 using Isa.Runtime.Loaders.Elf;
 using Isa.Tests.Loaders;
 
@@ -221,6 +222,35 @@ public sealed class GuestFaultTests
         Assert.Equal(2, status);
         Assert.Single(error.Trim().Split('\n'));
         Assert.Contains("--resume-fork", error);
+    }
+
+    /// <summary>getpid; kill(pid, SIGINT); exit(0).</summary>
+    private static readonly uint[] InterruptsItself =
+    [
+        0x24020fb4, 0x0000000c, // li v0, 4020 (getpid); syscall
+        0x00402021, 0x24050002, // move a0, v0; li a1, 2 (SIGINT)
+        0x24020fc5, 0x0000000c, // li v0, 4037 (kill); syscall
+        0x24040000, 0x24020fa1, 0x0000000c, // li a0, 0; li v0, 4001 (exit); syscall
+    ];
+
+    [Theory]
+    [InlineData("2:0")] // SIGINT ignored before the exec
+    [InlineData("0:2")] // SIGINT blocked before the exec
+    public void ExecKeepsIgnoredSignalsAndTheMask(string state)
+    {
+        Assert.Equal(128 + 2, Run(InterruptsItself).Status);
+        (int status, string error) = Run(InterruptsItself, GuestLauncher.SignalStateOption, state);
+        Assert.Equal(0, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void ABadSignalStateIsOneClearLine()
+    {
+        (int status, string error) = Run(InterruptsItself, GuestLauncher.SignalStateOption, "ignored");
+        Assert.Equal(2, status);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(GuestLauncher.SignalStateOption, error);
     }
 
     private static (int Status, string Error) Run(uint[] code, params string[] options)
