@@ -18,6 +18,9 @@ public sealed partial class LinuxKernel
     private readonly ThreadSignals _thread;
     private readonly SignalSet _unblockable;
 
+    /// <summary>When the run's --timeout ends (monotonic ns): blocking waits do not outlast it.</summary>
+    private long _waitDeadline = long.MaxValue;
+
     /// <summary>Set by rt_sigreturn: the registers (result and PC included) were restored from a frame.</summary>
     private bool _frameRestored;
 
@@ -322,7 +325,12 @@ public sealed partial class LinuxKernel
             }
 
             long now = Now(Monotonic);
-            long until = real.IsArmed ? Math.Min(deadline, real.Deadline) : deadline;
+            if (now >= _waitDeadline)
+            {
+                return -(long)Errno.EINTR; // --timeout ends the run (LinuxKernel.Run looks after the syscall)
+            }
+
+            long until = Math.Min(real.IsArmed ? Math.Min(deadline, real.Deadline) : deadline, _waitDeadline);
             if (ProcessSignals.Forwarding.IsActive)
             {
                 until = Math.Min(until, now + ForwardingPoll); // a caught host signal does not interrupt the host wait itself

@@ -36,6 +36,7 @@ public sealed partial class LinuxKernel
     public GuestOutcome Run(TimeSpan? timeout = null)
     {
         var clock = Stopwatch.StartNew();
+        _waitDeadline = timeout is { } total ? Now(Monotonic) + (long)(total.TotalMilliseconds * 1_000_000) : long.MaxValue;
         while (true)
         {
             if (DeliverSignals() is { } killed)
@@ -59,6 +60,11 @@ public sealed partial class LinuxKernel
                     if (_process.ExitStatus is { } status)
                     {
                         return GuestOutcome.Exited(status);
+                    }
+
+                    if (timeout is { } waited && Now(Monotonic) >= _waitDeadline)
+                    {
+                        return GuestOutcome.TimedOut(_cpu.Pc, waited); // it ran out while blocked in a syscall
                     }
 
                     continue;

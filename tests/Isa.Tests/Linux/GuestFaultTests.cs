@@ -173,6 +173,15 @@ public sealed class GuestFaultTests
     }
 
     [Fact]
+    public void GuestBlockedInASyscallStopsAtTheTimeout()
+    {
+        // for (;;) pause();
+        (int status, string error) = Run([0x24020fbd, 0x0000000c, 0x1000fffd, 0x00000000], "--timeout", "0.5");
+        Assert.Equal(124, status);
+        Assert.Contains("still running", error);
+    }
+
+    [Fact]
     public void ExitStatusIsTheGuests()
     {
         // li a0, 3; li v0, 4001 (exit); syscall
