@@ -159,7 +159,7 @@ public sealed partial class LinuxKernel
 
         for (int signal = ready.Lowest; signal != 0; ready = ready.Without(signal), signal = ready.Lowest)
         {
-            if (HostSignal.DefaultAction(_abi.HostSignal(signal)) == SignalDefault.CoreDump && _abi.HostSignal(signal) != HostSignal.SIGQUIT)
+            if (_abi.HostSignal(signal) is HostSignal.SIGSEGV or HostSignal.SIGBUS or HostSignal.SIGILL or HostSignal.SIGTRAP or HostSignal.SIGFPE or HostSignal.SIGSYS)
             {
                 return signal;
             }

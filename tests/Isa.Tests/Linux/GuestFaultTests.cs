@@ -104,6 +104,32 @@ public sealed class GuestFaultTests
         Assert.Contains("rt_sigreturn() = 0", error);
     }
 
+    /// <summary>
+    /// Timer signals land at slice ends anywhere in a three-instruction loop, so some stop the CPU in
+    /// the branch's delay slot: the frame must resume at the branch (the kernel's EPC with BD), or
+    /// the loop would be left early with fewer ticks counted.
+    /// </summary>
+    [Fact]
+    public void SignalInADelaySlotResumesAtTheBranch()
+    {
+        uint[] code =
+        [
+            0x04110001, 0x00000000, // bal 1f; nop
+            0x03e04025, 0x25080080, // 1: move t0, ra; addiu t0, t0, handler - 1b
+            0x27bdffe0, 0xafa00000, 0xafa80004, 0xafa00008, 0xafa0000c, 0xafa00010, 0xafa00014, // struct sigaction {0, t0, {0}} at sp
+            0x2404000e, 0x03a02825, 0x00003025, 0x24070010, 0x24021062, 0x0000000c, // rt_sigaction(SIGALRM, sp, NULL, 16)
+            0xafa00000, 0x240903e8, 0xafa90004, 0xafa00008, 0xafa9000c, // struct itimerval {{0, 1000}, {0, 1000}} at sp
+            0x24040000, 0x03a02825, 0x00003025, 0x24021008, 0x0000000c, // setitimer(ITIMER_REAL, sp, NULL)
+            0x240d000c, // li t5, 12
+            0x26310001, 0x164dfffe, 0x26100001, // 2: addiu s1, s1, 1; bne s2, t5, 2b; addiu s0, s0, 1
+            0x02402025, 0x24020fa1, 0x0000000c, // exit(s2)
+            0x8ccb00b8, 0x256b0001, 0xaccb00b8, 0x03e00008, 0x00000000, // handler: uc_mcontext.sc_regs[18]++ (s2); return
+        ];
+        (int status, string error) = Run(code);
+        Assert.Equal("", error);
+        Assert.Equal(12, status);
+    }
+
     [Fact]
     public void SignalFromOutsideReachesTheGuestsHandler()
     {
@@ -143,6 +169,15 @@ public sealed class GuestFaultTests
     {
         // b . ; nop
         (int status, string error) = Run([0x1000ffff, 0x00000000], "--timeout", "0.5");
+        Assert.Equal(124, status);
+        Assert.Contains("still running", error);
+    }
+
+    [Fact]
+    public void GuestBlockedInASyscallStopsAtTheTimeout()
+    {
+        // for (;;) pause();
+        (int status, string error) = Run([0x24020fbd, 0x0000000c, 0x1000fffd, 0x00000000], "--timeout", "0.5");
         Assert.Equal(124, status);
         Assert.Contains("still running", error);
     }
