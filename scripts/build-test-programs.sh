@@ -16,7 +16,7 @@
 # Each run leaves <target>/<name>.stdout and <target>/<name>.exit next to the binary.
 # Expected exit status: 0, or the number in an "expect-exit: N" comment in the source.
 # A "needs: linux" comment keeps a program (signals, timers) off rv32im-O2, whose picolibc layer
-# has no kernel interface beyond write, exit and brk. A "reference: native" comment marks a
+# has no kernel interface beyond write, exit and brk (nor threads or processes). A "reference: native" comment marks a
 # program where qemu-user differs from a real kernel: its guest builds are not run under qemu
 # here, and the conformance tests compare `isa run` with the native x86-64 run instead.
 #

@@ -3,6 +3,9 @@
 #   - Debian packages: qemu-user, MIPS (el/eb) and RISC-V cross binutils/gcc, picolibc for RV32
 #   - a mipsel sysroot in .deps/sysroot-mipsel/ made from Debian's own mipsel packages
 #     (busybox-static, lua5.4 and the shared libraries lua5.4 needs)
+#   - Debian's busybox-static for x86-64, the same version as the mipsel one, extracted into
+#     .deps/busybox-amd64/ (not installed: it conflicts with the busybox package): the reference
+#     for conformance cases that exec guest programs, which qemu-user cannot do without binfmt_misc
 # Idempotent: when everything is present it only checks and prints the tool summary.
 # Usage (from anywhere): bash scripts/setup-deps.sh
 # Environment: ISA_DEPS_QUIET=1 skips the summary.
@@ -110,7 +113,21 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want_stamp" || ! -x "$SYSROOT/bin/
   rm -rf "$SYSROOT"; mv "$SYSROOT.tmp" "$SYSROOT"
 fi
 
-# ---- 3. sanity checks + summary -----------------------------------------------------------
+# ---- 3. x86-64 busybox-static (reference for guest execve) -------------------------------
+BB_AMD64="$DEPS/busybox-amd64"
+if [[ ! -x "$BB_AMD64/bin/busybox" ]]; then
+  mkdir -p "$DEPS/debs-amd64"
+  rm -f "$DEPS/debs-amd64"/busybox-static_*.deb
+  log "downloading busybox-static:amd64"
+  dl() { (cd "$DEPS/debs-amd64" && apt-get download -qq -o APT::Sandbox::User=root busybox-static:amd64 2>&1); }
+  if ! out=$(dl); then APT_UPDATED=0; apt_update; out=$(dl) || { echo "$out" >&2; die "apt-get download busybox-static:amd64 failed"; }; fi
+  rm -rf "$BB_AMD64.tmp"; mkdir -p "$BB_AMD64.tmp"
+  dpkg -x "$DEPS/debs-amd64"/busybox-static_*.deb "$BB_AMD64.tmp" || die "dpkg -x failed for busybox-static:amd64"
+  [[ -x "$BB_AMD64.tmp/bin/busybox" ]] || die "busybox missing from busybox-static:amd64"
+  rm -rf "$BB_AMD64"; mv "$BB_AMD64.tmp" "$BB_AMD64"
+fi
+
+# ---- 4. sanity checks + summary -----------------------------------------------------------
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found after install"; }
 for t in qemu-mipsel qemu-mips qemu-riscv32 mipsel-linux-gnu-gcc mips-linux-gnu-gcc \
          riscv64-unknown-elf-gcc mipsel-linux-gnu-objdump mips-linux-gnu-objdump \
@@ -120,6 +137,7 @@ done
 PICOLIBC_RV32IM=/usr/lib/picolibc/riscv64-unknown-elf/lib/rv32im/ilp32/libc.a
 [[ -f $PICOLIBC_RV32IM ]] || die "picolibc rv32im/ilp32 multilib missing ($PICOLIBC_RV32IM)"
 out=$(qemu-mipsel "$SYSROOT/bin/busybox" echo ok 2>&1) || die "qemu-mipsel cannot run sysroot busybox: $out"
+out=$("$BB_AMD64/bin/busybox" echo ok 2>&1) || die "x86-64 busybox-static does not run: $out"
 out=$(qemu-mipsel -L "$SYSROOT" "$SYSROOT/usr/bin/lua5.4" -e 'io.write("ok")' 2>&1) \
   || die "qemu-mipsel cannot run sysroot lua5.4: $out"
 
@@ -138,4 +156,5 @@ printf '%-28s %-46s %s\n' \
   gcc "$(command -v gcc)" "$(ver gcc)" \
   picolibc-rv32im "$PICOLIBC_RV32IM" "$(dpkg-query -W -f='${Version}' picolibc-riscv64-unknown-elf)" \
   sysroot-busybox "$SYSROOT/bin/busybox" "$(qemu-mipsel "$SYSROOT/bin/busybox" 2>&1 | head -n1)" \
+  busybox-amd64 "$BB_AMD64/bin/busybox" "$("$BB_AMD64/bin/busybox" 2>&1 | head -n1)" \
   sysroot-lua5.4 "$SYSROOT/usr/bin/lua5.4" "$(qemu-mipsel -L "$SYSROOT" "$SYSROOT/usr/bin/lua5.4" -v 2>&1 | head -n1)"

@@ -11,6 +11,12 @@ internal static class Program
         using var output = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
         int status = CommandLine.Run(args, output, Console.Error);
         output.Flush();
+        if (RunCommand.FatalHostSignal is { } signal)
+        {
+            Console.Error.Flush();
+            Isa.Runtime.Linux.HostProcess.ExitBySignal(signal);
+        }
+
         return status;
     }
 }

@@ -2,7 +2,10 @@ using Isa.Cli.Disassembly;
 using Isa.Backends.Jit;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
+using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Loaders.Elf;
+using Isa.Runtime.Memory;
+using Microsoft.Win32.SafeHandles;
 
 namespace Isa.Cli.Commands;
 
@@ -16,13 +19,15 @@ public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
     protected override bool OptionsEndAtPositional => true;
 
-    protected override IReadOnlyCollection<string> ValueOptions => ["--engine", "--sysroot", "--timeout", "--isa"];
+    /// <summary>The documented options, plus the hidden ones the runtime gives a forked or executed emulator.</summary>
+    protected override IReadOnlyCollection<string> ValueOptions =>
+        ["--engine", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
 
     protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats"];
 
@@ -38,7 +43,8 @@ public sealed class RunCommand : Command
 
     protected override int Execute(CommandArguments arguments, TextWriter output)
     {
-        if (arguments.Positionals.Count == 0)
+        string? resumeFork = arguments.Value(GuestLauncher.ResumeForkOption);
+        if (arguments.Positionals.Count == 0 && resumeFork is null)
         {
             throw new CommandException("needs the program to run");
         }
@@ -47,12 +53,6 @@ public sealed class RunCommand : Command
         if (engine is not ("jit" or "interp"))
         {
             throw new CommandException($"unknown engine '{engine}' (available: jit, interp)");
-        }
-
-        string path = arguments.Positionals[0];
-        if (!File.Exists(path))
-        {
-            throw new CommandException($"{path}: no such file");
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -69,8 +69,25 @@ public sealed class RunCommand : Command
                 : throw new CommandException($"--timeout takes a positive number of seconds, not '{seconds}'");
         }
 
-        ElfFile program = ElfFile.Load(path);
-        GuestIsa isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : IsaSelection.ForElf(program, prefer: candidate => candidate.LinuxAbi is not null);
+        ForkSnapshot? snapshot = resumeFork is null ? null : ReadSnapshot(resumeFork);
+        string path = snapshot?.ExecutablePath ?? arguments.Positionals[0];
+        if (snapshot is null && !File.Exists(path))
+        {
+            throw new CommandException($"{path}: no such file");
+        }
+
+        GuestIsa isa;
+        ElfFile? program = null;
+        if (snapshot is not null)
+        {
+            isa = IsaSelection.ByName(snapshot.IsaName);
+        }
+        else
+        {
+            program = ElfFile.Load(path);
+            isa = arguments.Value("--isa") is { } name ? IsaSelection.ByName(name) : IsaSelection.ForElf(program, prefer: candidate => candidate.LinuxAbi is not null);
+        }
+
         LinuxAbi abi;
         try
         {
@@ -81,15 +98,42 @@ public sealed class RunCommand : Command
             throw new CommandException(unsupported.Message);
         }
 
-        using var process = new GuestProcess(isa, abi, path, sysroot);
+        // One JIT per guest address space: every thread's CPU shares its block cache; a fork child makes its own.
+        using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
         using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory) : null;
-        ICpu cpu = jit?.CreateCpu() ?? isa.CreateCpu(process.Memory);
-        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-            .Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal).ToList();
-        ElfProgramLoader.Load(process, cpu, program, arguments.Positionals, environment);
-        using TextWriter? strace = arguments.Flag("--strace") ? new StreamWriter(Console.OpenStandardError()) { AutoFlush = true } : null;
+        process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
+        List<(int Guest, int Host, bool CloseOnExec)>? inherited = snapshot?.Files ?? InheritedFds(arguments.Value(GuestLauncher.InheritFdsOption));
+        if (inherited is not null)
+        {
+            process.AdoptFiles(FileTable.Inherited(inherited));
+        }
+
+        using TextWriter? strace = arguments.Flag("--strace") ? TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true }) : null;
+        ICpu cpu = process.CpuFactory(process.Memory);
+        LinuxKernel kernel;
+        if (snapshot is not null)
+        {
+            kernel = snapshot.Restore(process, cpu, strace);
+        }
+        else
+        {
+            List<string> argv = [.. arguments.Positionals];
+            if (arguments.Value(GuestLauncher.Argv0Option) is { } argv0)
+            {
+                argv[0] = argv0;
+            }
+
+            ElfProgramLoader.Load(process, cpu, program!, argv, GuestLauncher.HostEnvironment());
+            kernel = new LinuxKernel(process, cpu, strace);
+            if (arguments.Value(GuestLauncher.SignalStateOption) is { } signalState)
+            {
+                (UInt128 ignored, UInt128 blocked) = ParseSignalState(signalState);
+                kernel.KeepAcrossExec(new SignalSet(ignored), new SignalSet(blocked));
+            }
+        }
+
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        GuestOutcome outcome = new LinuxKernel(process, cpu, strace).Run(timeout);
+        GuestOutcome outcome = kernel.Run(timeout);
         clock.Stop();
         if (arguments.Flag("--stats"))
         {
@@ -106,17 +150,93 @@ public sealed class RunCommand : Command
         if (outcome.Message is { } message)
         {
             output.Flush();
-            Console.Error.WriteLine($"isa: {message}");
+            process.ReportToGuestStandardError($"isa: {message}\n");
         }
 
         if (outcome.KilledBySignal)
         {
-            // The parent (a shell, a test) sees what it would see under qemu-user: death by the signal.
-            output.Flush();
-            Console.Error.Flush();
-            HostProcess.ExitBySignal(outcome.Signal);
+            // The entry point ends this process by the signal once its output is flushed.
+            FatalHostSignal = outcome.Signal;
         }
 
         return outcome.ShellStatus;
+    }
+
+    /// <summary>
+    /// The host signal the guest was killed by, set by a run that ended so: the entry point kills
+    /// the process with it once its output is flushed (as qemu-user does), so whoever waits for
+    /// this emulator (a guest shell that forked it, or a host shell) sees a death by that signal.
+    /// </summary>
+    public static int? FatalHostSignal { get; private set; }
+
+    /// <summary>How this emulator starts itself again for the guest's fork and execve, with the options the child shares.</summary>
+    private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa)
+    {
+        if (Environment.ProcessPath is not { } self)
+        {
+            return null;
+        }
+
+        List<string> command = [self];
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            command.Add(typeof(RunCommand).Assembly.Location); // run as `dotnet isa.dll`
+        }
+
+        command.AddRange(["run", "--engine", engine, "--isa", isa.Name]);
+        if (sysroot is not null)
+        {
+            command.AddRange(["--sysroot", Path.GetFullPath(sysroot)]);
+        }
+
+        if (strace)
+        {
+            command.Add("--strace");
+        }
+
+        return new GuestLauncher(command);
+    }
+
+    private static ForkSnapshot ReadSnapshot(string fdText)
+    {
+        if (!int.TryParse(fdText, System.Globalization.CultureInfo.InvariantCulture, out int fd) || fd < 0)
+        {
+            throw new CommandException($"{GuestLauncher.ResumeForkOption} takes an inherited file descriptor, not '{fdText}'");
+        }
+
+        try
+        {
+            using var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 1 << 16);
+            stream.Position = 0; // the parent's writes left the shared offset at the end
+            return ForkSnapshot.Read(stream);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new CommandException($"{GuestLauncher.ResumeForkOption} {fd}: {e.Message}");
+        }
+    }
+
+    private static (UInt128 Ignored, UInt128 Blocked) ParseSignalState(string text)
+    {
+        try
+        {
+            return GuestLauncher.ParseSignalState(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandException($"{GuestLauncher.SignalStateOption}: {e.Message}");
+        }
+    }
+
+    private static List<(int Guest, int Host, bool CloseOnExec)>? InheritedFds(string? text)
+    {
+        try
+        {
+            return text is null ? null : GuestLauncher.ParseFds(text);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandException($"{GuestLauncher.InheritFdsOption}: {e.Message}");
+        }
     }
 }

@@ -222,6 +222,7 @@ internal sealed class CSharpLowering
             case "store16": return $"_memory.Write16({Arg(0)}, TOrder.Convert16((ushort){Expr(a[1])}))";
             case "store32": return $"_memory.Write32({Arg(0)}, TOrder.Convert32((uint){Expr(a[1])}))";
             case "store64": return $"_memory.Write64({Arg(0)}, TOrder.Convert64((ulong){Expr(a[1])}))";
+            case "cas32": return $"_memory.CompareExchange32({Arg(0)}, TOrder.Convert32({Arg(1)}), TOrder.Convert32({Arg(2)}))";
             case "jump" when _isa.DelaySlot: return $"s.NextPc = {Arg(0)}";
             case "jump": return $"s.NextPc = (s.Pc = {Arg(0)}) + {InsnBytes}";
             case "nullify_delay_slot": return $"s.NextPc = (s.Pc = s.NextPc) + {InsnBytes}";

@@ -110,7 +110,7 @@ internal static class InstructionFacts
                 Visit(c.WhenFalse, conditional, flags, reads);
                 break;
             case IrBuiltinCall call:
-                if (call.Builtin.Flag is { } flag)
+                foreach (string flag in call.Builtin.Flags)
                 {
                     flags.Add(flag);
                 }

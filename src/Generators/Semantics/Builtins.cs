@@ -14,7 +14,7 @@ internal sealed class Builtin
         Name = name;
         Parameters = parameters;
         Result = result;
-        Flag = flag;
+        Flags = flag is null ? new string[0] : flag.Split('|');
     }
 
     public string Name { get; }
@@ -28,8 +28,8 @@ internal sealed class Builtin
     /// <summary>A type name, <c>void</c>, <c>T</c>, <c>F</c>, or <c>bitsF</c> (the unsigned type as wide as F).</summary>
     public string Result { get; }
 
-    /// <summary>The instruction flag that using this builtin implies (Load, Store, Jump, Likely, FloatingPoint).</summary>
-    public string? Flag { get; }
+    /// <summary>The instruction flags that using this builtin implies (Load, Store, Jump, Likely, FloatingPoint).</summary>
+    public IReadOnlyList<string> Flags { get; }
 
     public static readonly IReadOnlyDictionary<string, Builtin> All = new[]
     {
@@ -41,6 +41,7 @@ internal sealed class Builtin
         new Builtin("store16", new[] { "addr", "int" }, "void", "Store"),
         new Builtin("store32", new[] { "addr", "int" }, "void", "Store"),
         new Builtin("store64", new[] { "addr", "int" }, "void", "Store"),
+        new Builtin("cas32", new[] { "addr", "u32", "u32" }, "bool", "Load|Store"),
         new Builtin("jump", new[] { "addr" }, "void", "Jump"),
         new Builtin("nullify_delay_slot", new string[0], "void", "Likely"),
         new Builtin("big_endian", new string[0], "bool", null),

@@ -4,7 +4,7 @@ using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Linux;
 
-/// <summary>An emulated Linux process: its address space, heap break, mappings and files.</summary>
+/// <summary>An emulated Linux process: its address space, heap break, mappings, files and threads.</summary>
 public sealed class GuestProcess : IDisposable
 {
     /// <summary>The stack's top: the o32 kernel's user space ends at 2 GiB.</summary>
@@ -23,6 +23,8 @@ public sealed class GuestProcess : IDisposable
         Memory = new GuestMemory();
         Files = FileTable.WithStandardStreams();
         Signals = new ProcessSignals(abi.SignalCount);
+        Futexes = new FutexTable(Memory, isa.Endianness == Endianness.Big);
+        CpuFactory = isa.CreateCpu;
     }
 
     public GuestIsa Isa { get; }
@@ -31,7 +33,23 @@ public sealed class GuestProcess : IDisposable
 
     public GuestMemory Memory { get; }
 
-    public FileTable Files { get; }
+    public FileTable Files { get; private set; }
+
+    public GuestThreadGroup Threads { get; } = new();
+
+    public FutexTable Futexes { get; }
+
+    /// <summary>Held while the address space layout changes (brk, mmap, munmap, mprotect), which threads share.</summary>
+    internal Lock AddressSpaceLock { get; } = new();
+
+    /// <summary>
+    /// Makes the CPU of each new guest thread (and of a resumed fork child): the execution engine
+    /// the user chose, so an interpreter and a JIT can both run threads. Defaults to the ISA's interpreter.
+    /// </summary>
+    public Func<GuestMemory, ICpu> CpuFactory { get; set; }
+
+    /// <summary>How to start another emulator for fork and execve; null when the host cannot (they fail with ENOSYS).</summary>
+    public GuestLauncher? Launcher { get; init; }
 
     /// <summary>Signal dispositions, process-directed pending signals and interval timers.</summary>
     public ProcessSignals Signals { get; }
@@ -46,8 +64,31 @@ public sealed class GuestProcess : IDisposable
 
     public uint Brk { get; set; }
 
-    /// <summary>The exit status once the guest has exited.</summary>
-    public int? ExitStatus { get; set; }
+    /// <summary>Replaces the standard-stream table with the fds a forked or executed emulator inherited.</summary>
+    public void AdoptFiles(FileTable files)
+    {
+        Files.CloseAll();
+        Files = files;
+    }
+
+    /// <summary>
+    /// Writes an emulator message about the guest where the guest's stderr goes (its fd 2, as
+    /// qemu-user's messages follow its redirections), or to this process's stderr when it has none.
+    /// </summary>
+    public unsafe void ReportToGuestStandardError(string message)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(message);
+        int fd = Files.Host(2);
+        fixed (byte* p = bytes)
+        {
+            if (fd >= 0 && HostSyscalls.Call(HostSyscalls.Write, fd, (nint)p, bytes.Length) == bytes.Length)
+            {
+                return;
+            }
+        }
+
+        Console.Error.Write(message);
+    }
 
     /// <summary>Finds <paramref name="size"/> bytes of unmapped address space, searching down from <see cref="MmapTop"/>.</summary>
     public uint? FindFree(ulong size, uint below = MmapTop)
@@ -68,7 +109,14 @@ public sealed class GuestProcess : IDisposable
 
     public void Dispose()
     {
+        Signals.Forwarding.Dispose();
         Files.CloseAll();
-        Memory.Dispose();
+        if (Threads.Running == 0)
+        {
+            Memory.Dispose();
+        }
+
+        // Otherwise a guest thread still blocked in a host syscall may write into the window when
+        // it returns: the reservation stays until the host process ends.
     }
 }

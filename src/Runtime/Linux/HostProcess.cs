@@ -13,6 +13,11 @@ public static unsafe class HostProcess
     /// </summary>
     public static void ExitBySignal(int hostSignal)
     {
+        if (hostSignal is <= 0 or > 64 or (>= 19 and <= 22))
+        {
+            return; // not a signal, or one that would stop the emulator instead of ending it
+        }
+
         ulong* limit = stackalloc ulong[2];
         if (HostSyscalls.Call(HostSyscalls.Prlimit64, 0, RlimitCore, 0, (nint)limit) == 0)
         {

@@ -28,6 +28,8 @@ public abstract class LinuxAbi
 
     public abstract uint StackPointer(ICpu cpu);
 
+    public abstract void SetStackPointer(ICpu cpu, uint value);
+
     /// <summary>Prepares registers for entry at the start of a process (stack pointer, zeroed ABI registers).</summary>
     public abstract void SetInitialRegisters(ICpu cpu, uint stackPointer, uint entry);
 
@@ -92,6 +94,12 @@ public abstract class LinuxAbi
 
     public abstract void WriteSignalAction(Span<byte> target, in SignalAction action, bool bigEndian);
 
+    /// <summary>Size of <c>siginfo_t</c>.</summary>
+    public abstract int SignalInfoSize { get; }
+
+    /// <summary>Writes a <c>siginfo_t</c> (zeroed first) in the guest's layout.</summary>
+    public abstract void WriteSignalInfo(Span<byte> target, in SignalInfo info, bool bigEndian);
+
     /// <summary>Size of <c>stack_t</c>.</summary>
     public abstract int SignalStackSize { get; }
 
@@ -120,6 +128,19 @@ public abstract class LinuxAbi
     /// the stack pointer and returns the mask and alternate stack it saved.
     /// </summary>
     public abstract (SignalSet Mask, SignalStack Stack) PopSignalFrame(ICpu cpu);
+
+    /// <summary>
+    /// The argument positions of clone's TLS value and child-tid pointer (after flags, stack and
+    /// parent-tid pointer): MIPS and ARM use tls before child-tid, x86-64 the other way round.
+    /// </summary>
+    public abstract (int Tls, int ChildTid) CloneArguments { get; }
+
+    /// <summary>
+    /// Writes the 128-byte <c>siginfo_t</c> that waitid reports for a child (SIGCHLD fields: pid,
+    /// uid, status), numbers already in the guest's numbering. Layouts differ: MIPS puts si_code
+    /// before si_errno.
+    /// </summary>
+    public abstract void WriteChildSiginfo(Span<byte> target, int signal, int code, int pid, uint uid, int status, bool bigEndian);
 
     /// <summary>Translates flag bits through a (guest, host) table; unknown bits pass unchanged.</summary>
     public static int Translate(int value, IReadOnlyList<(int Guest, int Host)> table, bool toHost)

@@ -6,8 +6,7 @@ public sealed partial class LinuxKernel
     private long Dispatch(LinuxSyscall call) => call switch
     {
         // process
-        LinuxSyscall.exit or LinuxSyscall.exit_group => Exit(SignedArg(0)),
-        LinuxSyscall.getpid or LinuxSyscall.gettid => HostSyscalls.Call(HostSyscalls.Getpid),
+        LinuxSyscall.getpid => HostSyscalls.Call(HostSyscalls.Getpid),
         LinuxSyscall.getppid => HostSyscalls.Call(HostSyscalls.Getppid),
         LinuxSyscall.getuid => HostSyscalls.Call(HostSyscalls.Getuid),
         LinuxSyscall.geteuid => HostSyscalls.Call(HostSyscalls.Geteuid),
@@ -18,7 +17,6 @@ public sealed partial class LinuxKernel
         LinuxSyscall.getsid => HostSyscalls.Call(HostSyscalls.Getsid, SignedArg(0)),
         LinuxSyscall.setpgid => HostSyscalls.Call(HostSyscalls.Setpgid, SignedArg(0), SignedArg(1)),
         LinuxSyscall.set_thread_area => SetThreadArea(Arg(0)),
-        LinuxSyscall.set_tid_address => HostSyscalls.Call(HostSyscalls.Getpid),
         LinuxSyscall.set_robust_list => 0,
         LinuxSyscall.rseq => -(long)Errno.ENOSYS,
         LinuxSyscall.prctl => 0,
@@ -28,6 +26,19 @@ public sealed partial class LinuxKernel
         LinuxSyscall.prlimit64 => PrLimit64(SignedArg(0), Arg(1), Arg(2), Arg(3)),
         LinuxSyscall.setrlimit => 0,
         LinuxSyscall.umask => HostSyscalls.Call(HostSyscalls.Umask, Arg(0)),
+
+        // threads and processes (LinuxKernel.Threads.cs, LinuxKernel.Processes.cs)
+        LinuxSyscall.exit => ExitThread(SignedArg(0)),
+        LinuxSyscall.exit_group => ExitGroup(SignedArg(0)),
+        LinuxSyscall.gettid => _tid,
+        LinuxSyscall.set_tid_address => SetTidAddress(Arg(0)),
+        LinuxSyscall.clone => Clone(Arg(0), Arg(1), Arg(2), Arg(_abi.CloneArguments.Tls), Arg(_abi.CloneArguments.ChildTid)),
+        LinuxSyscall.fork => Fork(0, 0, 0, 0, 0), // (o32 has no vfork syscall: glibc uses clone)
+        LinuxSyscall.execve => Execve(Arg(0), Arg(1), Arg(2)),
+        LinuxSyscall.wait4 => Wait4(SignedArg(0), Arg(1), SignedArg(2), Arg(3)),
+        LinuxSyscall.waitid => WaitId(SignedArg(0), SignedArg(1), Arg(2), SignedArg(3), Arg(4)),
+        LinuxSyscall.futex => Futex(Arg(0), SignedArg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: false),
+        LinuxSyscall.futex_time64 => Futex(Arg(0), SignedArg(1), Arg(2), Arg(3), Arg(4), Arg(5), time64: true),
 
         // memory
         LinuxSyscall.brk => SetBreak(Arg(0)),
@@ -71,7 +82,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.getdents64 => HostBuffer(HostSyscalls.Getdents64, Arg(0), Arg(1), Arg(2), write: true),
         LinuxSyscall.dup => Dup(Arg(0), 0),
         LinuxSyscall.dup2 => Dup2(Arg(0), Arg(1)),
-        LinuxSyscall.dup3 => Dup2(Arg(0), Arg(1)),
+        LinuxSyscall.dup3 => Dup2(Arg(0), Arg(1), SignedArg(2)),
         LinuxSyscall.fcntl or LinuxSyscall.fcntl64 => Fcntl(Arg(0), SignedArg(1), Arg(2)),
         LinuxSyscall.ioctl => Ioctl(Arg(0), Arg(1), Arg(2)),
         LinuxSyscall.pipe => Pipe(0, secondInRegister: true),
@@ -93,6 +104,7 @@ public sealed partial class LinuxKernel
         LinuxSyscall.rt_sigprocmask => SignalMask(SignedArg(0), Arg(1), Arg(2), Arg(3)),
         LinuxSyscall.rt_sigpending => SignalPending(Arg(0), Arg(1)),
         LinuxSyscall.rt_sigsuspend => SignalSuspend(Arg(0), Arg(1)),
+        LinuxSyscall.rt_sigtimedwait or LinuxSyscall.rt_sigtimedwait_time64 => SignalTimedWait(Arg(0), Arg(1), Arg(2), Arg(3), time64: call == LinuxSyscall.rt_sigtimedwait_time64),
         LinuxSyscall.rt_sigreturn => SignalReturn(),
         LinuxSyscall.sigaltstack => AltStack(Arg(0), Arg(1)),
         LinuxSyscall.kill => Kill(SignedArg(0), SignedArg(1)),

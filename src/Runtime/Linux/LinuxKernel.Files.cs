@@ -6,7 +6,7 @@ namespace Isa.Runtime.Linux;
 
 public sealed partial class LinuxKernel
 {
-    private const int AtEmptyPath = 0x1000;
+    private const int AtEmptyPath = 0x1000, OCloexec = 0x80000;
 
     private long WithFd(uint guestFd, Func<int, long> call)
     {
@@ -111,7 +111,7 @@ public sealed partial class LinuxKernel
         }
 
         long fd = HostSyscalls.CallWithPath(HostSyscalls.Openat, dirFd, ReadPath(pathAddress), flags | 0x80000 /* host O_CLOEXEC */, mode);
-        return fd < 0 ? fd : _process.Files.Add((int)fd);
+        return fd < 0 ? fd : _process.Files.Add((int)fd, closeOnExec: (flags & OCloexec) != 0);
     }
 
     private long LongSeek(uint guestFd, uint high, uint low, uint resultAddress, int whence)
@@ -232,13 +232,13 @@ public sealed partial class LinuxKernel
         return HostSyscalls.CallWithPath(HostSyscalls.Readlinkat, DirFd(guestDirFd), ReadPath(pathAddress), buffer, size);
     }
 
-    private long Dup(uint guestFd, int minimum)
+    private long Dup(uint guestFd, int minimum, bool closeOnExec = false)
     {
         long host = WithFd(guestFd, fd => HostSyscalls.Call(HostSyscalls.Fcntl, fd, 1030 /* F_DUPFD_CLOEXEC */, 100));
-        return host < 0 ? host : _process.Files.Add((int)host, minimum);
+        return host < 0 ? host : _process.Files.Add((int)host, minimum, closeOnExec);
     }
 
-    private long Dup2(uint guestFd, uint target)
+    private long Dup2(uint guestFd, uint target, int guestFlags = 0)
     {
         if (guestFd == target)
         {
@@ -251,15 +251,16 @@ public sealed partial class LinuxKernel
             return host;
         }
 
-        _process.Files.Set(target, (int)host);
+        _process.Files.Set(target, (int)host, closeOnExec: (LinuxAbi.Translate(guestFlags, _abi.OpenFlags, toHost: true) & OCloexec) != 0);
         return target;
     }
 
     private long Fcntl(uint guestFd, int command, uint argument) => command switch
     {
         0 => Dup(guestFd, (int)argument),                                     // F_DUPFD
-        1030 => Dup(guestFd, (int)argument),                                  // F_DUPFD_CLOEXEC
-        1 or 2 => _process.Files.Host(guestFd) < 0 ? -(long)Errno.EBADF : 0,  // F_GETFD / F_SETFD: host fds are all close-on-exec
+        1030 => Dup(guestFd, (int)argument, closeOnExec: true),               // F_DUPFD_CLOEXEC
+        1 => _process.Files.CloseOnExec(guestFd) is { } cloexec ? (cloexec ? 1 : 0) : -(long)Errno.EBADF, // F_GETFD
+        2 => _process.Files.SetCloseOnExec(guestFd, (argument & 1) != 0) ? 0 : -(long)Errno.EBADF,     // F_SETFD (host fds stay close-on-exec)
         3 => WithFd(guestFd, fd =>                                            // F_GETFL
         {
             long flags = HostSyscalls.Call(HostSyscalls.Fcntl, fd, 3);
@@ -311,13 +312,15 @@ public sealed partial class LinuxKernel
     private unsafe long Pipe(uint fdsAddress, bool secondInRegister, int flags = 0)
     {
         int* fds = stackalloc int[2];
-        long result = HostSyscalls.Call(HostSyscalls.Pipe2, (nint)fds, LinuxAbi.Translate(flags, _abi.OpenFlags, toHost: true) | 0x80000);
+        int hostFlags = LinuxAbi.Translate(flags, _abi.OpenFlags, toHost: true);
+        long result = HostSyscalls.Call(HostSyscalls.Pipe2, (nint)fds, hostFlags | OCloexec);
         if (result < 0)
         {
             return result;
         }
 
-        int read = _process.Files.Add(fds[0]), write = _process.Files.Add(fds[1]);
+        bool closeOnExec = (hostFlags & OCloexec) != 0;
+        int read = _process.Files.Add(fds[0], closeOnExec: closeOnExec), write = _process.Files.Add(fds[1], closeOnExec: closeOnExec);
         if (secondInRegister)
         {
             _abi.SetSecondResult(_cpu, (uint)write);

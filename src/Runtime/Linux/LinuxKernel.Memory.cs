@@ -14,8 +14,41 @@ public sealed partial class LinuxKernel
 
     private static uint PageUp(ulong value) => (uint)((value + GuestMemory.PageMask) & ~(ulong)GuestMemory.PageMask);
 
-    /// <summary>brk: grows or shrinks the heap; on failure returns the old break, as Linux does.</summary>
+    // Threads share the address space: each layout change happens under its lock.
     private long SetBreak(uint requested)
+    {
+        lock (_process.AddressSpaceLock)
+        {
+            return SetBreakLocked(requested);
+        }
+    }
+
+    private long Mmap(uint hint, uint length, int prot, int guestFlags, int guestFd, long offset)
+    {
+        lock (_process.AddressSpaceLock)
+        {
+            return MmapLocked(hint, length, prot, guestFlags, guestFd, offset);
+        }
+    }
+
+    private long Munmap(uint address, uint length)
+    {
+        lock (_process.AddressSpaceLock)
+        {
+            return MunmapLocked(address, length);
+        }
+    }
+
+    private long Mprotect(uint address, uint length, int prot)
+    {
+        lock (_process.AddressSpaceLock)
+        {
+            return MprotectLocked(address, length, prot);
+        }
+    }
+
+    /// <summary>brk: grows or shrinks the heap; on failure returns the old break, as Linux does.</summary>
+    private long SetBreakLocked(uint requested)
     {
         if (requested < _process.BrkStart)
         {
@@ -44,7 +77,7 @@ public sealed partial class LinuxKernel
         return requested;
     }
 
-    private long Mmap(uint hint, uint length, int prot, int guestFlags, int guestFd, long offset)
+    private long MmapLocked(uint hint, uint length, int prot, int guestFlags, int guestFd, long offset)
     {
         int flags = LinuxAbi.Translate(guestFlags, _abi.MmapFlags, toHost: true);
         if (length == 0 || (offset & GuestMemory.PageMask) != 0)
@@ -121,7 +154,7 @@ public sealed partial class LinuxKernel
         return true;
     }
 
-    private long Munmap(uint address, uint length)
+    private long MunmapLocked(uint address, uint length)
     {
         if ((address & GuestMemory.PageMask) != 0 || length == 0)
         {
@@ -132,7 +165,7 @@ public sealed partial class LinuxKernel
         return 0;
     }
 
-    private long Mprotect(uint address, uint length, int prot)
+    private long MprotectLocked(uint address, uint length, int prot)
     {
         if ((address & GuestMemory.PageMask) != 0)
         {

@@ -243,7 +243,7 @@ public sealed partial class LinuxKernel
         {
             nint address = (nint)pointer;
             int count = fds.Length;
-            result = InterruptibleWait(timeout, slice => HostPoll(address, count, slice));
+            result = InterruptibleWait(timeout, (slice, _) => HostPoll(address, count, HostWaitSlice(slice)));
         }
 
         if (timeoutAddress != 0 && time64 is { } wide)

@@ -4,12 +4,6 @@ namespace Isa.Runtime.Linux;
 
 public sealed partial class LinuxKernel
 {
-    private long Exit(int status)
-    {
-        _process.ExitStatus = status & 0xff;
-        return 0;
-    }
-
     private long SetThreadArea(uint pointer)
     {
         _abi.SetThreadPointer(_cpu, pointer);

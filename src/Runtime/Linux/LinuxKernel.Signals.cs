@@ -9,6 +9,9 @@ namespace Isa.Runtime.Linux;
 /// own faults, by kill/tgkill to itself and by its interval timers, delivered between execution
 /// slices and on return from syscalls by building the ABI's signal frame on the guest stack.
 /// Everything goes through <see cref="ICpu"/> and <see cref="LinuxAbi"/>, so every engine gets it.
+/// Dispositions and process-directed signals are the process's, masks, alternate stacks and
+/// thread-directed signals each thread's; a thread delivers its own between its slices, and a signal
+/// sent to the process wakes a thread that does not block it.
 /// </summary>
 public sealed partial class LinuxKernel
 {
@@ -17,6 +20,9 @@ public sealed partial class LinuxKernel
 
     private readonly ThreadSignals _thread;
     private readonly SignalSet _unblockable;
+
+    /// <summary>Cancelled to wake this thread from a wait when a signal for it arrives (or its process ends).</summary>
+    private CancellationTokenSource _interrupt;
 
     /// <summary>Set by rt_sigreturn: the registers (result and PC included) were restored from a frame.</summary>
     private bool _frameRestored;
@@ -40,8 +46,51 @@ public sealed partial class LinuxKernel
         }
     }
 
-    /// <summary>Queues a signal sent to the whole process (kill, timers).</summary>
-    public void RaiseProcessSignal(in SignalInfo info) => ProcessSignals.Pending.Raise(info);
+    /// <summary>
+    /// Queues a signal sent to the whole process (kill, timers, SIGPIPE, a child's exit). Any thread
+    /// that does not block it may take it; this one is woken if it does not block it, otherwise the
+    /// first other thread that does not (or that waits for it in sigtimedwait).
+    /// </summary>
+    public void RaiseProcessSignal(in SignalInfo info)
+    {
+        lock (ProcessSignals.Lock)
+        {
+            ProcessSignals.Pending.Raise(info);
+            int signal = info.Signal;
+            LinuxKernel? target = _thread.Wants(signal) && _process.Threads.Find(_tid) == this
+                ? this
+                : _process.Threads.FirstThat(thread => thread._thread.Wants(signal));
+            target?.Interrupt(); // (the raiser may be another host thread: a child watcher)
+        }
+    }
+
+    /// <summary>Queues a signal for this thread alone (tgkill, a bad sigreturn) and wakes it if it waits.</summary>
+    private void RaiseThreadSignal(in SignalInfo info)
+    {
+        lock (ProcessSignals.Lock)
+        {
+            _thread.Pending.Raise(info);
+            Interrupt();
+        }
+    }
+
+    /// <summary>Wakes this thread from the wait it may be in (called under the signal lock).</summary>
+    private void Interrupt() => _interrupt.Cancel();
+
+    /// <summary>The token a wait of this thread observes: a fresh one once the last one woke it (unless the process ended).</summary>
+    private CancellationToken InterruptToken()
+    {
+        lock (ProcessSignals.Lock)
+        {
+            if (_interrupt.IsCancellationRequested && !_process.Threads.HasEnded)
+            {
+                _interrupt.Dispose();
+                _interrupt = CancellationTokenSource.CreateLinkedTokenSource(_process.Threads.Ended);
+            }
+
+            return _interrupt.Token;
+        }
+    }
 
     /// <summary>
     /// Delivers every pending signal the thread does not block: runs default actions and pushes a
@@ -50,11 +99,20 @@ public sealed partial class LinuxKernel
     /// </summary>
     private GuestOutcome? DeliverSignals()
     {
-        if (_thread.Pending.Set.IsEmpty && ProcessSignals.Pending.Set.IsEmpty && _thread.SavedMask is null)
+        if (_thread.Pending.Set.IsEmpty && ProcessSignals.Pending.Set.IsEmpty && _thread.SavedMask is null && !ProcessSignals.Forwarding.HasArrived)
         {
-            return null;
+            return null; // (an unlocked look: a signal raised meanwhile is seen after the next slice)
         }
 
+        lock (ProcessSignals.Lock)
+        {
+            return DeliverSignalsLocked();
+        }
+    }
+
+    private GuestOutcome? DeliverSignalsLocked()
+    {
+        TakeForwarded();
         while (NextDeliverable() is int signal and > 0)
         {
             SignalInfo info = _thread.Pending.Set.Contains(signal) ? _thread.Pending.Take(signal) : ProcessSignals.Pending.Take(signal);
@@ -74,7 +132,7 @@ public sealed partial class LinuxKernel
                 continue;
             }
 
-            Trace($"--- {SignalName(signal)} {{si_signo={SignalName(signal)}, si_code={info.Code}}} ---");
+            TraceDelivery(info);
             if (!PushFrame(info, action, ResumePc()))
             {
                 return FrameFault();
@@ -101,7 +159,7 @@ public sealed partial class LinuxKernel
 
         for (int signal = ready.Lowest; signal != 0; ready = ready.Without(signal), signal = ready.Lowest)
         {
-            if (HostSignal.DefaultAction(_abi.HostSignal(signal)) == SignalDefault.CoreDump && _abi.HostSignal(signal) != HostSignal.SIGQUIT)
+            if (_abi.HostSignal(signal) is HostSignal.SIGSEGV or HostSignal.SIGBUS or HostSignal.SIGILL or HostSignal.SIGTRAP or HostSignal.SIGFPE or HostSignal.SIGSYS)
             {
                 return signal;
             }
@@ -136,6 +194,14 @@ public sealed partial class LinuxKernel
     /// </summary>
     private GuestOutcome? Fault(CpuExit exit)
     {
+        lock (ProcessSignals.Lock)
+        {
+            return FaultLocked(exit);
+        }
+    }
+
+    private GuestOutcome? FaultLocked(CpuExit exit)
+    {
         bool mapped = exit.Kind == TrapKind.MemoryFault && _memory.IsMapped((uint)exit.Value);
         (int host, int code) = HostSignal.ForTrap(exit, mapped);
         int signal = _abi.GuestSignal(host);
@@ -153,8 +219,9 @@ public sealed partial class LinuxKernel
         }
 
         uint address = exit.Kind is TrapKind.MemoryFault or TrapKind.AddressError ? (uint)exit.Value : (uint)exit.Pc;
-        Trace($"--- {SignalName(signal)} {{si_signo={SignalName(signal)}, si_code={code}, si_addr=0x{address:x}}} ---");
-        return PushFrame(SignalInfo.Fault(signal, code, address), action, ResumePc()) ? null : FrameFault();
+        var info = SignalInfo.Fault(signal, code, address);
+        TraceDelivery(info);
+        return PushFrame(info, action, ResumePc()) ? null : FrameFault();
     }
 
     /// <summary>
@@ -197,6 +264,7 @@ public sealed partial class LinuxKernel
         if ((flags & SaResetHand) != 0)
         {
             ProcessSignals.Action(info.Signal) = default;
+            UpdateForwarding(info.Signal, default);
         }
 
         return true;
@@ -236,21 +304,66 @@ public sealed partial class LinuxKernel
         return page;
     }
 
+    /// <summary>Queues the host signals caught for the guest since the last look (sender unknown: as from the kernel).</summary>
+    private void TakeForwarded()
+    {
+        for (long arrived = ProcessSignals.Forwarding.TakeArrived(); arrived != 0; arrived &= arrived - 1)
+        {
+            int host = System.Numerics.BitOperations.TrailingZeroCount(arrived) + 1;
+            RaiseProcessSignal(SignalInfo.FromProcess(_abi.GuestSignal(host), SignalInfo.User, 0, 0));
+        }
+    }
+
+    /// <summary>Catches a host signal while the guest handles or ignores it, so an outside kill reaches the guest.</summary>
+    private void UpdateForwarding(int signal, in SignalAction action)
+    {
+        int host = _abi.HostSignal(signal);
+        if (host > 0)
+        {
+            ProcessSignals.Forwarding.Catch(host, enable: !action.IsDefault);
+        }
+    }
+
     /// <summary>Raises the signals of interval timers that expired; true if any did.</summary>
     private bool CheckTimers()
     {
         bool fired = false;
         foreach (IntervalTimer timer in ProcessSignals.Timers)
         {
-            if (timer.IsArmed && timer.Expire(Now(timer.HostClock)))
+            if (!timer.IsArmed)
             {
-                RaiseProcessSignal(SignalInfo.FromKernel(_abi.GuestSignal(timer.HostSignal)));
-                fired = true;
+                continue;
+            }
+
+            lock (ProcessSignals.Lock)
+            {
+                if (timer.IsArmed && timer.Expire(TimerNow(timer)))
+                {
+                    RaiseProcessSignal(SignalInfo.FromKernel(_abi.GuestSignal(timer.HostSignal)));
+                    fired = true;
+                }
             }
         }
 
         return fired;
     }
+
+    /// <summary>
+    /// The time on a timer's clock. The CPU-time timers count the guest's threads only (not the
+    /// runtime's helper threads): the CPU clocks of the live ones plus what the exited ones used.
+    /// </summary>
+    private long TimerNow(IntervalTimer timer)
+    {
+        if (timer.HostClock != IntervalTimer.GuestCpuClock)
+        {
+            return Now(timer.HostClock);
+        }
+
+        return ProcessSignals.ExitedThreadsCpuTime + _process.Threads.Sum(static thread => thread._hostTid == 0 ? 0 : Now(ThreadCpuClock(thread._hostTid)));
+    }
+
+    /// <summary>The host's clock id of a thread's CPU time (the kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)).</summary>
+    private static int ThreadCpuClock(int hostTid) => (~hostTid << 3) | 6;
 
     /// <summary>
     /// Whether a pending signal would interrupt a wait: one with a handler, or one that ends the
@@ -259,6 +372,15 @@ public sealed partial class LinuxKernel
     private bool SignalInterrupts()
     {
         CheckTimers();
+        lock (ProcessSignals.Lock)
+        {
+            return SignalInterruptsLocked();
+        }
+    }
+
+    private bool SignalInterruptsLocked()
+    {
+        TakeForwarded();
         SignalSet ready = _thread.Pending.Set.Union(ProcessSignals.Pending.Set).Except(_thread.Blocked);
         for (int signal = ready.Lowest; signal != 0; ready = ready.Without(signal), signal = ready.Lowest)
         {
@@ -279,26 +401,35 @@ public sealed partial class LinuxKernel
     }
 
     /// <summary>
-    /// Waits as a blocking syscall does: <paramref name="wait"/> does one host wait of at most the
-    /// given nanoseconds (-1: no limit) and returns non-zero when its syscall is done. The wait is cut
-    /// at each ITIMER_REAL expiry, so a timer signal interrupts it (-EINTR). Returns the host wait's
-    /// result, 0 when <paramref name="timeout"/> (ns, -1: none) passes, or -EINTR.
+    /// Waits as a blocking syscall does: <paramref name="wait"/> does one wait of at most the given
+    /// nanoseconds (-1: no limit), which ends early when the token is cancelled, and returns non-zero
+    /// when its syscall is done. The wait is cut at each ITIMER_REAL expiry, so a timer signal
+    /// interrupts it (-EINTR), and a signal another thread sends wakes it through the token. Returns
+    /// the wait's result, 0 when <paramref name="timeout"/> (ns, -1: none) passes, or -EINTR (also
+    /// when the process ends).
     /// </summary>
-    private long InterruptibleWait(long timeout, Func<long, long> wait)
+    private long InterruptibleWait(long timeout, Func<long, CancellationToken, long> wait)
     {
         long start = Now(Monotonic);
         long deadline = timeout < 0 ? long.MaxValue : start + timeout;
         IntervalTimer real = ProcessSignals.Timers[0];
         while (true)
         {
-            if (SignalInterrupts())
+            CancellationToken interrupt = InterruptToken();
+            if (interrupt.IsCancellationRequested || SignalInterrupts())
             {
-                return -(long)Errno.EINTR;
+                return -(long)Errno.EINTR; // (a cancelled fresh token: the process ended)
             }
 
             long now = Now(Monotonic);
-            long until = real.IsArmed ? Math.Min(deadline, real.Deadline) : deadline;
-            long result = wait(until == long.MaxValue ? -1 : Math.Max(0, until - now));
+            long timerDeadline = real.Deadline;
+            long until = timerDeadline != 0 ? Math.Min(deadline, timerDeadline) : deadline;
+            if (ProcessSignals.Forwarding.IsActive)
+            {
+                until = Math.Min(until, now + ForwardingPoll); // a caught host signal does not interrupt the host wait itself
+            }
+
+            long result = wait(until == long.MaxValue ? -1 : Math.Max(0, until - now), interrupt);
             if (result != 0 && result != -(long)Errno.EINTR)
             {
                 return result;
@@ -311,7 +442,20 @@ public sealed partial class LinuxKernel
         }
     }
 
+    /// <summary>
+    /// The longest a host wait that cannot see the interrupt token (poll, select) may last while other
+    /// guest threads could send this one a signal.
+    /// </summary>
+    private long HostWaitSlice(long nanoseconds)
+    {
+        const long Recheck = 10_000_000;
+        return _process.Threads.Count > 1 && (nanoseconds < 0 || nanoseconds > Recheck) ? Recheck : nanoseconds;
+    }
+
     private const int Monotonic = 1;
+
+    /// <summary>How often a blocking wait looks for caught host signals (50 ms).</summary>
+    private const long ForwardingPoll = 50_000_000;
 
     private static unsafe long Now(int hostClock)
     {
@@ -320,25 +464,16 @@ public sealed partial class LinuxKernel
         return (ts[0] * 1_000_000_000) + ts[1];
     }
 
-    /// <summary>A host sleep of <paramref name="nanoseconds"/> (-1: until a host signal), for <see cref="InterruptibleWait"/>.</summary>
-    private static unsafe long HostSleep(long nanoseconds)
+    /// <summary>A sleep of <paramref name="nanoseconds"/> (-1: no limit) that a signal for this thread cuts short, for <see cref="InterruptibleWait"/>.</summary>
+    private static long SleepUntilSignal(long nanoseconds, CancellationToken interrupt)
     {
-        if (nanoseconds < 0)
-        {
-            HostSyscalls.Call(HostSyscalls.Pause);
-            return 0;
-        }
-
-        long* ts = stackalloc long[2];
-        ts[0] = nanoseconds / 1_000_000_000;
-        ts[1] = nanoseconds % 1_000_000_000;
-        HostSyscalls.Call(HostSyscalls.Nanosleep, (nint)ts, 0);
+        interrupt.WaitHandle.WaitOne(nanoseconds < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(Math.Max(1, nanoseconds / 100)));
         return 0;
     }
 
     private string SignalName(int guestSignal) => _abi.HostSignal(guestSignal) is var host and > 0 ? HostSignal.Name(host) : $"signal {guestSignal}";
 
-    private void Trace(string line) => _strace?.WriteLine(line);
+    private void Trace(string line) => _strace?.WriteLine(StracePrefix + line);
 
     private static int ValidSignalOrZero(int signal, int count) => signal >= 1 && signal <= count ? signal : 0;
 
@@ -365,17 +500,22 @@ public sealed partial class LinuxKernel
             replacement = read with { Mask = read.Mask.Except(_unblockable) };
         }
 
-        ref SignalAction action = ref ProcessSignals.Action(signal);
-        SignalAction old = action;
-        if (replacement is { } act)
+        SignalAction old;
+        lock (ProcessSignals.Lock)
         {
-            action = act;
-            SignalDefault byDefault = HostSignal.DefaultAction(_abi.HostSignal(signal));
-            if (act.IsIgnore || (act.IsDefault && byDefault is SignalDefault.Ignore or SignalDefault.Continue))
+            ref SignalAction action = ref ProcessSignals.Action(signal);
+            old = action;
+            if (replacement is { } act)
             {
-                // POSIX: setting a pending signal to be ignored discards it.
-                ProcessSignals.Pending.Discard(signal);
-                _thread.Pending.Discard(signal);
+                action = act;
+                UpdateForwarding(signal, act);
+                SignalDefault byDefault = HostSignal.DefaultAction(_abi.HostSignal(signal));
+                if (act.IsIgnore || (act.IsDefault && byDefault is SignalDefault.Ignore or SignalDefault.Continue))
+                {
+                    // POSIX: setting a pending signal to be ignored discards it, for the process and every thread.
+                    ProcessSignals.Pending.Discard(signal);
+                    _process.Threads.ForEach(thread => thread._thread.Pending.Discard(signal));
+                }
             }
         }
 
@@ -426,7 +566,13 @@ public sealed partial class LinuxKernel
             return -(long)Errno.EINVAL;
         }
 
-        WriteSignalSet(setAddress, _thread.Pending.Set.Union(ProcessSignals.Pending.Set).Intersect(_thread.Blocked), (int)setSize);
+        SignalSet pending;
+        lock (ProcessSignals.Lock)
+        {
+            pending = _thread.Pending.Set.Union(ProcessSignals.Pending.Set).Intersect(_thread.Blocked);
+        }
+
+        WriteSignalSet(setAddress, pending, (int)setSize);
         return 0;
     }
 
@@ -495,7 +641,11 @@ public sealed partial class LinuxKernel
         }
         catch (GuestFaultException)
         {
-            ProcessSignals.Action(_abi.GuestSignal(HostSignal.SIGSEGV)) = default;
+            lock (ProcessSignals.Lock)
+            {
+                ProcessSignals.Action(_abi.GuestSignal(HostSignal.SIGSEGV)) = default;
+            }
+
             RaiseThreadSignal(SignalInfo.FromKernel(_abi.GuestSignal(HostSignal.SIGSEGV)));
             return -(long)Errno.EFAULT;
         }
@@ -506,8 +656,6 @@ public sealed partial class LinuxKernel
         return 0;
     }
 
-    private void RaiseThreadSignal(in SignalInfo info) => _thread.Pending.Raise(info);
-
     private long Kill(int pid, int signal)
     {
         int self = (int)HostSyscalls.Call(HostSyscalls.Getpid);
@@ -516,9 +664,10 @@ public sealed partial class LinuxKernel
             return -(long)Errno.EINVAL;
         }
 
-        // The guest's own process (and its group, of which only it is emulated here) is signalled
-        // here; others get the host signal from the host kernel, and kill(-1) skips the caller there.
-        if (pid != self && pid != 0 && pid != -(int)HostSyscalls.Call(HostSyscalls.Getpgrp))
+        // The guest's own process (also named by one of its threads' ids, and its group, of which only
+        // it is emulated here) is signalled here; others get the host signal from the host kernel,
+        // and kill(-1) skips the caller there.
+        if (pid != self && pid != 0 && pid != -(int)HostSyscalls.Call(HostSyscalls.Getpgrp) && (pid < 0 || _process.Threads.Find(pid) is null))
         {
             long result = HostKill(HostSyscalls.Kill, signal, pid);
             if (result < 0 || pid != -1)
@@ -535,7 +684,10 @@ public sealed partial class LinuxKernel
         return 0;
     }
 
-    /// <summary>tgkill and tkill (thread group -1): the one guest thread is the process itself.</summary>
+    /// <summary>
+    /// tgkill and tkill (thread group -1): a signal for one guest thread of this process is queued for
+    /// it (and wakes it); a thread of another process gets the host signal from the host kernel.
+    /// </summary>
     private long ThreadKill(int threadGroup, int thread, int signal)
     {
         int self = (int)HostSyscalls.Call(HostSyscalls.Getpid);
@@ -544,14 +696,16 @@ public sealed partial class LinuxKernel
             return -(long)Errno.EINVAL;
         }
 
-        if (thread != self || (threadGroup != -1 && threadGroup != self))
+        LinuxKernel? target = threadGroup == -1 || threadGroup == self ? _process.Threads.Find(thread) : null;
+        if (target is null)
         {
-            return threadGroup == -1 ? HostKill(HostSyscalls.Tkill, signal, thread) : HostKill(HostSyscalls.Tgkill, signal, threadGroup, thread);
+            return threadGroup == self ? -(long)Errno.ESRCH
+                : threadGroup == -1 ? HostKill(HostSyscalls.Tkill, signal, thread) : HostKill(HostSyscalls.Tgkill, signal, threadGroup, thread);
         }
 
         if (signal != 0)
         {
-            RaiseThreadSignal(SignalInfo.FromProcess(signal, SignalInfo.Tkill, self, (int)HostSyscalls.Call(HostSyscalls.Getuid)));
+            target.RaiseThreadSignal(SignalInfo.FromProcess(signal, SignalInfo.Tkill, self, (int)HostSyscalls.Call(HostSyscalls.Getuid)));
         }
 
         return 0;
@@ -579,10 +733,79 @@ public sealed partial class LinuxKernel
         SignalSet mask = ReadSignalSet(maskAddress);
         _thread.SavedMask = _thread.Blocked;
         _thread.Blocked = mask.Except(_unblockable);
-        return InterruptibleWait(-1, HostSleep);
+        return InterruptibleWait(-1, SleepUntilSignal);
     }
 
-    private long Pause() => InterruptibleWait(-1, HostSleep);
+    private long Pause() => InterruptibleWait(-1, SleepUntilSignal);
+
+    /// <summary>
+    /// rt_sigtimedwait (sigwaitinfo, sigtimedwait): takes a pending signal of the set, normally
+    /// blocked, without running its handler; EAGAIN when the timeout passes first, EINTR when another
+    /// signal interrupts.
+    /// </summary>
+    private long SignalTimedWait(uint setAddress, uint infoAddress, uint timeoutAddress, uint setSize, bool time64)
+    {
+        if (setSize != _abi.SignalSetBytes)
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        SignalSet set = ReadSignalSet(setAddress).Except(_unblockable);
+        long timeout = -1;
+        if (timeoutAddress != 0 && !TryReadTimespec(timeoutAddress, time64, out timeout))
+        {
+            return -(long)Errno.EINVAL;
+        }
+
+        // While waiting, the set counts as blocked so that its signals are taken here, not delivered,
+        // and as awaited so that a signal of the set sent to the process wakes this thread.
+        SignalSet blocked = _thread.Blocked;
+        _thread.Blocked = blocked.Union(set);
+        _thread.Awaited = set;
+        long result = Waiting(set) ? 1 : InterruptibleWait(timeout, (slice, interrupt) =>
+        {
+            SleepUntilSignal(slice, interrupt);
+            return Waiting(set) ? 1 : 0;
+        });
+        _thread.Awaited = SignalSet.Empty;
+        _thread.Blocked = blocked;
+        if (result <= 0)
+        {
+            return result == 0 ? -(long)Errno.EAGAIN : result;
+        }
+
+        int signal;
+        SignalInfo info;
+        lock (ProcessSignals.Lock)
+        {
+            signal = _thread.Pending.Set.Intersect(set).Lowest is var own and > 0 ? own : ProcessSignals.Pending.Set.Intersect(set).Lowest;
+            if (signal == 0)
+            {
+                return -(long)Errno.EAGAIN; // another thread took it first (the timeout had not passed: as a spurious wake-up)
+            }
+
+            info = _thread.Pending.Set.Contains(signal) ? _thread.Pending.Take(signal) : ProcessSignals.Pending.Take(signal);
+        }
+
+        if (infoAddress != 0)
+        {
+            Span<byte> bytes = stackalloc byte[_abi.SignalInfoSize];
+            _abi.WriteSignalInfo(bytes, info, _bigEndian);
+            _memory.Write(infoAddress, bytes);
+        }
+
+        return signal;
+    }
+
+    private bool Waiting(SignalSet set)
+    {
+        CheckTimers();
+        lock (ProcessSignals.Lock)
+        {
+            TakeForwarded();
+            return !_thread.Pending.Set.Union(ProcessSignals.Pending.Set).Intersect(set).IsEmpty;
+        }
+    }
 
     // ---- interval timers -----------------------------------------------------------------------
 
@@ -594,7 +817,14 @@ public sealed partial class LinuxKernel
         }
 
         IntervalTimer timer = ProcessSignals.Timers[which];
-        WriteTimerValue(address, timer.Interval, timer.Remaining(Now(timer.HostClock)));
+        long interval, remaining;
+        lock (ProcessSignals.Lock)
+        {
+            interval = timer.Interval;
+            remaining = timer.Remaining(TimerNow(timer));
+        }
+
+        WriteTimerValue(address, interval, remaining);
         return 0;
     }
 
@@ -617,13 +847,20 @@ public sealed partial class LinuxKernel
         }
 
         IntervalTimer timer = ProcessSignals.Timers[which];
-        long now = Now(timer.HostClock);
-        if (oldAddress != 0)
+        long oldInterval, oldRemaining;
+        lock (ProcessSignals.Lock)
         {
-            WriteTimerValue(oldAddress, timer.Interval, timer.Remaining(now));
+            long now = TimerNow(timer);
+            oldInterval = timer.Interval;
+            oldRemaining = timer.Remaining(now);
+            timer.Set(now, value, interval);
         }
 
-        timer.Set(now, value, interval);
+        if (oldAddress != 0)
+        {
+            WriteTimerValue(oldAddress, oldInterval, oldRemaining);
+        }
+
         return 0;
     }
 
@@ -631,9 +868,14 @@ public sealed partial class LinuxKernel
     private long Alarm(uint seconds)
     {
         IntervalTimer timer = ProcessSignals.Timers[0];
-        long now = Now(timer.HostClock);
-        long left = timer.Remaining(now);
-        timer.Set(now, seconds * 1_000_000_000L, 0);
+        long left;
+        lock (ProcessSignals.Lock)
+        {
+            long now = Now(timer.HostClock);
+            left = timer.Remaining(now);
+            timer.Set(now, seconds * 1_000_000_000L, 0);
+        }
+
         long leftSeconds = left / 1_000_000_000, leftMicros = left % 1_000_000_000 / 1000;
         return (leftSeconds == 0 && left > 0) || leftMicros >= 500_000 ? leftSeconds + 1 : leftSeconds;
     }

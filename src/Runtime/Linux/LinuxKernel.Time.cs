@@ -61,7 +61,7 @@ public sealed partial class LinuxKernel
 
         long duration = absolute ? Math.Max(0, request - now) : request;
         long start = Now(Monotonic);
-        long result = InterruptibleWait(duration, HostSleep);
+        long result = InterruptibleWait(duration, SleepUntilSignal);
         if (result == -(long)Errno.EINTR && !absolute && remainingAddress != 0)
         {
             long left = Math.Max(0, duration - (Now(Monotonic) - start));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux.Signals;
 using Isa.Runtime.Memory;
@@ -20,6 +19,18 @@ public sealed partial class LinuxKernel
     private readonly TextWriter? _strace;
     private readonly bool _bigEndian;
 
+    /// <summary>This thread's id: the host pid for the main thread, the host thread's id for the others.</summary>
+    private int _tid;
+
+    /// <summary>The id of the host thread running this guest thread (whose CPU clock the CPU-time timers read).</summary>
+    private int _hostTid;
+
+    /// <summary>The set_tid_address / CLONE_CHILD_CLEARTID word, cleared and woken when the thread exits.</summary>
+    private uint _clearChildTid;
+
+    /// <summary>Set once this thread has exited (or its process has): its loop stops.</summary>
+    private bool _gone;
+
     public LinuxKernel(GuestProcess process, ICpu cpu, TextWriter? strace = null)
     {
         _process = process;
@@ -28,44 +39,67 @@ public sealed partial class LinuxKernel
         _memory = process.Memory;
         _strace = strace;
         _bigEndian = cpu.Isa.Endianness == Endianness.Big;
-        _thread = new ThreadSignals(_abi.SignalCount);
+        _thread = new ThreadSignals(_abi.SignalCount, process.Signals.Lock);
+        _interrupt = CancellationTokenSource.CreateLinkedTokenSource(process.Threads.Ended);
         _unblockable = SignalSet.Empty.With(_abi.GuestSignal(HostSignal.SIGKILL)).With(_abi.GuestSignal(HostSignal.SIGSTOP));
     }
 
-    /// <summary>Runs the guest until it exits, is killed by a signal, or <paramref name="timeout"/> passes.</summary>
+    /// <summary>
+    /// Runs the guest process, this kernel's CPU being its main thread, until it exits, is killed by a
+    /// signal, or <paramref name="timeout"/> passes. Each guest thread runs on a host thread of its own.
+    /// </summary>
     public GuestOutcome Run(TimeSpan? timeout = null)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        GuestThreadGroup threads = _process.Threads;
+        _tid = (int)HostSyscalls.Call(HostSyscalls.Getpid);
+        threads.Add(_tid, this);
+        StartHostThread(start: null);
+        if (!threads.WaitEnded(timeout))
+        {
+            threads.End(GuestOutcome.TimedOut(_cpu.Pc, timeout!.Value));
+        }
+
+        // Threads running guest code stop at their next instruction slice and waiting ones (sleeps,
+        // futexes, signal waits) wake up; the ones blocked in another host syscall (a read of a pipe)
+        // cannot be interrupted, and GuestProcess keeps the memory they may still touch.
+        threads.WaitStopped(TimeSpan.FromSeconds(1));
+        return threads.Outcome!;
+    }
+
+    /// <summary>
+    /// This thread's loop: runs the CPU and services its syscalls until it or its process ends. Its
+    /// pending signals are delivered before every slice, so after each syscall too.
+    /// </summary>
+    private void RunThread()
+    {
+        GuestThreadGroup threads = _process.Threads;
+        while (!threads.HasEnded)
         {
             if (DeliverSignals() is { } killed)
             {
-                return killed;
+                threads.End(killed);
+                return;
             }
 
             CpuExit exit = _cpu.Run(SliceLength);
             switch (exit.Kind)
             {
                 case TrapKind.BudgetExhausted:
-                    if (timeout is { } limit && clock.Elapsed > limit)
-                    {
-                        return GuestOutcome.TimedOut(exit.Pc, limit);
-                    }
-
                     CheckTimers();
                     continue;
                 case TrapKind.Syscall:
                     Syscall();
-                    if (_process.ExitStatus is { } status)
+                    if (_gone)
                     {
-                        return GuestOutcome.Exited(status);
+                        return;
                     }
 
                     continue;
                 default:
                     if (Fault(exit) is { } outcome)
                     {
-                        return outcome;
+                        threads.End(outcome);
+                        return;
                     }
 
                     continue;
@@ -76,6 +110,7 @@ public sealed partial class LinuxKernel
     private void Syscall()
     {
         (LinuxSyscall call, long number) = _abi.Identify(_cpu);
+        string? args = _strace is null ? null : DescribeArguments(call); // before the call: rt_sigreturn replaces the registers
         long result;
         try
         {
@@ -89,9 +124,8 @@ public sealed partial class LinuxKernel
         if (_strace is not null)
         {
             string name = call == LinuxSyscall.Unknown ? $"syscall_{number}" : call.ToString().TrimStart('@');
-            string args = string.Join(", ", Enumerable.Range(0, 4).Select(i => "0x" + _abi.Argument(_cpu, i).ToString("x")));
             string outcome = result < 0 && result > -4096 ? $"-1 {(Errno)(-result)}" : result.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            _strace.WriteLine($"{name}({args}) = {outcome}");
+            _strace.WriteLine($"{StracePrefix}{name}({args}) = {outcome}");
         }
 
         AfterSyscall(call, result);
@@ -99,12 +133,15 @@ public sealed partial class LinuxKernel
         {
             _frameRestored = false; // rt_sigreturn restored the result registers and the PC
         }
-        else if (_process.ExitStatus is null)
+        else if (!_gone)
         {
             _abi.SetResult(_cpu, result);
             _cpu.SkipTrappedInstruction();
         }
     }
+
+    /// <summary>What strace prints before a line of a thread other than the main one.</summary>
+    private string StracePrefix => _tid == Environment.ProcessId ? "" : $"[pid {_tid}] ";
 
     private uint Arg(int index) => _abi.Argument(_cpu, index);
 

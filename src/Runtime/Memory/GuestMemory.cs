@@ -249,6 +249,23 @@ public sealed unsafe class GuestMemory : IDisposable
         }
     }
 
+    /// <summary>
+    /// Atomically replaces the 32-bit word at <paramref name="address"/> (host order) with
+    /// <paramref name="value"/> if it still holds <paramref name="expected"/>: the guest's
+    /// ll/sc and atomics across host threads. The word must be readable and writable.
+    /// </summary>
+    public bool CompareExchange32(uint address, uint expected, uint value)
+    {
+        if (!Fits(address, 4, MemoryPermissions.Write) || (_permissions[address >> PageShift] & (byte)MemoryPermissions.Read) == 0)
+        {
+            // Straddling or not plainly accessible: fault exactly where a read or write would.
+            RequireAccess(address, 4, MemoryPermissions.Read);
+            RequireAccess(address, 4, MemoryPermissions.Write);
+        }
+
+        return Interlocked.CompareExchange(ref Unsafe.AsRef<uint>(_window + address), value, expected) == expected;
+    }
+
     /// <summary>Copies guest memory out, checking guest read permission.</summary>
     public void Read(uint address, Span<byte> destination)
     {
@@ -288,11 +305,37 @@ public sealed unsafe class GuestMemory : IDisposable
         }
     }
 
-    /// <summary>Reads mapped pages whatever their guest permissions.</summary>
+    /// <summary>Reads mapped pages whatever their guest permissions (debuggers, fork snapshots).</summary>
     public void Peek(uint address, Span<byte> destination)
     {
         RequireAccess(address, (ulong)destination.Length, MemoryPermissions.None);
+        if (destination.Length == 0 || HostReadable(address, (ulong)destination.Length))
+        {
+            new ReadOnlySpan<byte>(_window + address, destination.Length).CopyTo(destination);
+            return;
+        }
+
+        // PROT_NONE pages are inaccessible on the host too: lift that for the copy.
+        (uint first, ulong length) = PageRange(address, (ulong)destination.Length);
+        HostVirtualMemory.Protect(_window + first, length, readable: true, writable: false);
         new ReadOnlySpan<byte>(_window + address, destination.Length).CopyTo(destination);
+        for (ulong page = first; page < first + length; page += PageSize)
+        {
+            SetPermissions((uint)page, PageSize, PermissionsAt((uint)page));
+        }
+    }
+
+    private bool HostReadable(uint address, ulong size)
+    {
+        for (ulong page = address >> PageShift; page <= (address + size - 1) >> PageShift; page++)
+        {
+            if ((_permissions[page] & (byte)MemoryPermissions.All) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Linux;
 using Isa.Runtime.Loaders.Elf;
 using Isa.Tests.Loaders;
 
@@ -72,8 +73,10 @@ public sealed class GuestFaultTests
         Assert.Equal("", error);
     }
 
-    [Fact]
-    public void HandlerReturnsThroughSigreturnWithTheContextItEdited()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void HandlerReturnsThroughSigreturnWithTheContextItEdited(bool strace)
     {
         uint[] code =
         [
@@ -86,16 +89,95 @@ public sealed class GuestFaultTests
             0x02002025, 0x24020fa1, 0x0000000c, // exit(s0)
             0x2409002a, 0xacc900a8, 0x03e00008, 0x00000000, // handler: uc_mcontext.sc_regs[16] = 42 (a2 = &ucontext); return
         ];
-        (int status, string error) = Run(code);
+        (int status, string error) = strace ? Run(code, "--strace") : Run(code);
         Assert.Equal(42, status);
-        Assert.Equal("", error);
+        if (!strace)
+        {
+            Assert.Equal("", error);
+            return;
+        }
+
+        // strace's notation for the signal syscalls and for a delivery
+        Assert.Matches(@"rt_sigaction\(SIGUSR1, \{sa_handler=0x[0-9a-f]+, sa_mask=\[\], sa_flags=0\}, NULL, 16\) = 0", error);
+        Assert.Matches(@"kill\(\d+, SIGUSR1\) = 0", error);
+        Assert.Matches(@"--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---", error);
+        Assert.Contains("rt_sigreturn() = 0", error);
     }
+
+    /// <summary>
+    /// Timer signals land at slice ends anywhere in a three-instruction loop, so some stop the CPU in
+    /// the branch's delay slot: the frame must resume at the branch (the kernel's EPC with BD), or
+    /// the loop would be left early with fewer ticks counted.
+    /// </summary>
+    [Fact]
+    public void SignalInADelaySlotResumesAtTheBranch()
+    {
+        uint[] code =
+        [
+            0x04110001, 0x00000000, // bal 1f; nop
+            0x03e04025, 0x25080080, // 1: move t0, ra; addiu t0, t0, handler - 1b
+            0x27bdffe0, 0xafa00000, 0xafa80004, 0xafa00008, 0xafa0000c, 0xafa00010, 0xafa00014, // struct sigaction {0, t0, {0}} at sp
+            0x2404000e, 0x03a02825, 0x00003025, 0x24070010, 0x24021062, 0x0000000c, // rt_sigaction(SIGALRM, sp, NULL, 16)
+            0xafa00000, 0x240903e8, 0xafa90004, 0xafa00008, 0xafa9000c, // struct itimerval {{0, 1000}, {0, 1000}} at sp
+            0x24040000, 0x03a02825, 0x00003025, 0x24021008, 0x0000000c, // setitimer(ITIMER_REAL, sp, NULL)
+            0x240d000c, // li t5, 12
+            0x26310001, 0x164dfffe, 0x26100001, // 2: addiu s1, s1, 1; bne s2, t5, 2b; addiu s0, s0, 1
+            0x02402025, 0x24020fa1, 0x0000000c, // exit(s2)
+            0x8ccb00b8, 0x256b0001, 0xaccb00b8, 0x03e00008, 0x00000000, // handler: uc_mcontext.sc_regs[18]++ (s2); return
+        ];
+        (int status, string error) = Run(code);
+        Assert.Equal("", error);
+        Assert.Equal(12, status);
+    }
+
+    [Fact]
+    public void SignalFromOutsideReachesTheGuestsHandler()
+    {
+        uint[] code =
+        [
+            0x04110001, 0x00000000, // bal 1f; nop
+            0x03e04025, 0x25080060, // 1: move t0, ra; addiu t0, t0, handler - 1b
+            0x27bdffe0, 0xafa00000, 0xafa80004, 0xafa00008, 0xafa0000c, 0xafa00010, 0xafa00014, // struct sigaction {0, t0, {0}} at sp
+            0x2404000f, 0x03a02825, 0x00003025, 0x24070010, 0x24021062, 0x0000000c, // rt_sigaction(SIGTERM, sp, NULL, 16)
+            0x24040001, 0x2505000c, 0x24060006, 0x24020fa4, 0x0000000c, // write(1, "ready\n", 6)
+            0x24020fbd, 0x0000000c, 0x1000fffd, 0x00000000, // for (;;) pause();
+            0x24040021, 0x24020fa1, 0x0000000c, // handler: exit(33)
+            0x64616572, 0x00000a79, // "ready\n"
+        ];
+        string path = WriteGuest(code);
+        try
+        {
+            var start = new ProcessStartInfo("dotnet", [RepoPaths.IsaDll, "run", path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using Process process = Process.Start(start)!;
+            _ = process.StandardError.ReadToEndAsync();
+            Assert.Equal("ready", process.StandardOutput.ReadLine());
+            Assert.Equal(0, Kill(process.Id, 15));
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the guest did not take SIGTERM");
+            Assert.Equal(33, process.ExitCode);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
 
     [Fact]
     public void RunawayGuestStopsAtTheTimeout()
     {
         // b . ; nop
         (int status, string error) = Run([0x1000ffff, 0x00000000], "--timeout", "0.5");
+        Assert.Equal(124, status);
+        Assert.Contains("still running", error);
+    }
+
+    [Fact]
+    public void GuestBlockedInASyscallStopsAtTheTimeout()
+    {
+        // for (;;) pause();
+        (int status, string error) = Run([0x24020fbd, 0x0000000c, 0x1000fffd, 0x00000000], "--timeout", "0.5");
         Assert.Equal(124, status);
         Assert.Contains("still running", error);
     }
@@ -131,6 +213,79 @@ public sealed class GuestFaultTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void ExitEndsOneThreadAndTheLastThreadDecidesTheStatus()
+    {
+        // clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD, sp); the child calls
+        // exit_group(7), the parent only exit(3) for its own thread: the process ends with 7.
+        (int status, string error) = Run(
+        [
+            0x3c040001, 0x34840f00, // lui a0, 1; ori a0, a0, 0x0f00   flags 0x10f00
+            0x03a02821,             // move a1, sp
+            0x24021018, 0x0000000c, // li v0, 4120 (clone); syscall
+            0x14400004, 0x00000000, // bnez v0, parent; nop
+            0x24040007, 0x24021096, 0x0000000c, // child: li a0, 7; li v0, 4246 (exit_group); syscall
+            0x24040003, 0x24020fa1, 0x0000000c, // parent: li a0, 3; li v0, 4001 (exit); syscall
+        ]);
+        Assert.Equal(7, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void TkillOfItselfEndsTheProcessAsKilledByTheSignal()
+    {
+        (int status, string error) = Run(
+        [
+            0x2402107e, 0x0000000c, // li v0, 4222 (gettid); syscall
+            0x00402021, 0x24050006, // move a0, v0; li a1, 6 (SIGABRT)
+            0x2402108c, 0x0000000c, // li v0, 4236 (tkill); syscall
+            0x24020fa1, 0x0000000c, // li v0, 4001 (exit); syscall: not reached
+        ]);
+        Assert.Equal(128 + 6, status);
+        Assert.Contains("guest killed by SIGABRT at pc", error);
+    }
+
+    [Theory]
+    [InlineData("-3")]
+    [InlineData("987")]
+    public void ABadForkSnapshotIsOneClearLine(string fd)
+    {
+        // the hidden option of fork children, without a snapshot behind it
+        (int status, string error) = Isa("run", "--resume-fork", fd);
+        Assert.Equal(2, status);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("--resume-fork", error);
+    }
+
+    /// <summary>getpid; kill(pid, SIGINT); exit(0).</summary>
+    private static readonly uint[] InterruptsItself =
+    [
+        0x24020fb4, 0x0000000c, // li v0, 4020 (getpid); syscall
+        0x00402021, 0x24050002, // move a0, v0; li a1, 2 (SIGINT)
+        0x24020fc5, 0x0000000c, // li v0, 4037 (kill); syscall
+        0x24040000, 0x24020fa1, 0x0000000c, // li a0, 0; li v0, 4001 (exit); syscall
+    ];
+
+    [Theory]
+    [InlineData("2:0")] // SIGINT ignored before the exec
+    [InlineData("0:2")] // SIGINT blocked before the exec
+    public void ExecKeepsIgnoredSignalsAndTheMask(string state)
+    {
+        Assert.Equal(128 + 2, Run(InterruptsItself).Status);
+        (int status, string error) = Run(InterruptsItself, GuestLauncher.SignalStateOption, state);
+        Assert.Equal(0, status);
+        Assert.Equal("", error);
+    }
+
+    [Fact]
+    public void ABadSignalStateIsOneClearLine()
+    {
+        (int status, string error) = Run(InterruptsItself, GuestLauncher.SignalStateOption, "ignored");
+        Assert.Equal(2, status);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(GuestLauncher.SignalStateOption, error);
     }
 
     private static (int Status, string Error) Run(uint[] code, params string[] options)

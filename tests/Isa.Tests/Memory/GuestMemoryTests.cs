@@ -55,4 +55,40 @@ public sealed class GuestMemoryTests
         memory.Map(0x8000, 0x1000, MemoryPermissions.ReadWrite);
         Assert.Equal(0u, memory.Read32(0x8000));
     }
+
+    [Fact]
+    public void CompareExchangeIsAtomicAcrossThreads()
+    {
+        using var memory = new GuestMemory();
+        memory.Map(0x1000, 0x1000, MemoryPermissions.ReadWrite);
+        const int Threads = 4, Increments = 20_000;
+        var workers = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            for (int i = 0; i < Increments; i++)
+            {
+                uint seen;
+                do
+                {
+                    seen = memory.Read32(0x1008);
+                }
+                while (!memory.CompareExchange32(0x1008, seen, seen + 1));
+            }
+        })).ToList();
+        workers.ForEach(t => t.Start());
+        workers.ForEach(t => t.Join());
+        Assert.Equal((uint)(Threads * Increments), memory.Read32(0x1008));
+        Assert.False(memory.CompareExchange32(0x1008, 7, 8));
+        Assert.Equal((uint)(Threads * Increments), memory.Read32(0x1008));
+    }
+
+    [Fact]
+    public void CompareExchangeNeedsReadAndWritePermission()
+    {
+        using var memory = new GuestMemory();
+        memory.Map(0x2000, 0x1000, MemoryPermissions.Read);
+        GuestFaultException readOnly = Assert.Throws<GuestFaultException>(() => memory.CompareExchange32(0x2000, 0, 1));
+        Assert.Equal(MemoryPermissions.Write, readOnly.Access);
+        GuestFaultException unmapped = Assert.Throws<GuestFaultException>(() => memory.CompareExchange32(0x5000, 0, 1));
+        Assert.Equal(0x5000u, unmapped.Address);
+    }
 }

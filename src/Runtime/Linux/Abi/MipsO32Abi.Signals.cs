@@ -75,6 +75,26 @@ public sealed partial class MipsO32Abi
         action.Mask.Write(target.Slice(8, 16), WordBytes, bigEndian);
     }
 
+    public override int SignalInfoSize => 128;
+
+    /// <summary>MIPS swaps si_code and si_errno (signo, code, errno); the union follows at 12: si_addr, or si_pid and si_uid.</summary>
+    public override void WriteSignalInfo(Span<byte> target, in SignalInfo info, bool bigEndian)
+    {
+        target[..SignalInfoSize].Clear();
+        var w = new GuestStructWriter(target, bigEndian);
+        w.U32(0, (uint)info.Signal);
+        w.U32(4, (uint)info.Code);
+        if (info.IsFault)
+        {
+            w.U32(12, info.Address);
+        }
+        else
+        {
+            w.U32(12, (uint)info.Pid);
+            w.U32(16, (uint)info.Uid);
+        }
+    }
+
     /// <summary>MIPS orders <c>stack_t</c> as ss_sp, ss_size, ss_flags (other ABIs put the flags second).</summary>
     public override SignalStack ReadSignalStack(ReadOnlySpan<byte> source, bool bigEndian)
         => new(Word(source, 0, bigEndian), Word(source, 4, bigEndian), (int)Word(source, 8, bigEndian));
@@ -108,19 +128,8 @@ public sealed partial class MipsO32Abi
         bytes.Clear();
         var w = new GuestStructWriter(bytes, big);
 
-        // siginfo: MIPS swaps si_code and si_errno.
         SignalInfo info = frame.Info;
-        w.U32(FrameInfo, (uint)info.Signal);
-        w.U32(FrameInfo + 4, (uint)info.Code);
-        if (info.IsFault)
-        {
-            w.U32(FrameInfo + 12, info.Address);
-        }
-        else
-        {
-            w.U32(FrameInfo + 12, (uint)info.Pid);
-            w.U32(FrameInfo + 16, (uint)info.Uid);
-        }
+        WriteSignalInfo(bytes.Slice(FrameInfo, SignalInfoSize), info, big);
 
         WriteSignalStack(bytes[(FrameContext + ContextStack)..], frame.SavedStack, big);
         int sc = FrameContext + ContextMachine;

@@ -54,7 +54,8 @@ public sealed partial class MipsO32Abi : LinuxAbi
         (0x400, 0x4000), // MAP_NORESERVE
         (0x1000, 0x100), // MAP_GROWSDOWN
         (0x10000, 0x10000), // MAP_POPULATE
-        (0x40000, 0x100000), // MAP_FIXED_NOREPLACE
+        (0x40000, 0x20000), // MAP_STACK (glibc's thread stacks)
+        (0x100000, 0x100000), // MAP_FIXED_NOREPLACE
     ];
 
     public override IReadOnlyList<(uint Guest, uint Host)> TerminalIoctls { get; } =
@@ -82,6 +83,9 @@ public sealed partial class MipsO32Abi : LinuxAbi
         >= 10 and <= 15 => guestResource,
         _ => -1,
     };
+
+    /// <summary>The kernel's CONFIG_CLONE_BACKWARDS order: clone(flags, stack, ptid, tls, ctid).</summary>
+    public override (int Tls, int ChildTid) CloneArguments => (3, 4);
 
     public override (LinuxSyscall Syscall, long Number) Identify(ICpu cpu)
     {
@@ -121,6 +125,8 @@ public sealed partial class MipsO32Abi : LinuxAbi
     public override void SetSecondResult(ICpu cpu, uint value) => cpu.SetRegister(_gpr, V1, value);
 
     public override uint StackPointer(ICpu cpu) => (uint)cpu.GetRegister(_gpr, Sp);
+
+    public override void SetStackPointer(ICpu cpu, uint value) => cpu.SetRegister(_gpr, Sp, value);
 
     public override void SetInitialRegisters(ICpu cpu, uint stackPointer, uint entry)
     {
@@ -166,6 +172,18 @@ public sealed partial class MipsO32Abi : LinuxAbi
         w.U32(84, s.ChangeNanoseconds);
         w.U32(88, (uint)s.BlockSize);
         w.U64(96, (ulong)s.Blocks);
+    }
+
+    /// <summary>o32 siginfo: si_signo, si_code, si_errno, then the union at 12 (pid, uid, status).</summary>
+    public override void WriteChildSiginfo(Span<byte> target, int signal, int code, int pid, uint uid, int status, bool bigEndian)
+    {
+        target[..128].Clear();
+        var w = new GuestStructWriter(target, bigEndian);
+        w.U32(0, (uint)signal);
+        w.U32(4, (uint)code);
+        w.U32(12, (uint)pid);
+        w.U32(16, uid);
+        w.U32(20, (uint)status);
     }
 
     private static int Require(GuestIsa isa, string file)

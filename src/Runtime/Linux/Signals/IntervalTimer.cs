@@ -7,7 +7,13 @@ namespace Isa.Runtime.Linux.Signals;
 /// </summary>
 public sealed class IntervalTimer(int hostClock, int hostSignal)
 {
-    /// <summary>The host clock it counts on (CLOCK_MONOTONIC for ITIMER_REAL, process CPU time for the others).</summary>
+    /// <summary>
+    /// Not a host clock: the CPU time of the guest's threads (ITIMER_VIRTUAL, ITIMER_PROF), which the
+    /// kernel emulation sums over their host threads, leaving out the runtime's own helper threads.
+    /// </summary>
+    public const int GuestCpuClock = -1;
+
+    /// <summary>The host clock it counts on (CLOCK_MONOTONIC for ITIMER_REAL), or <see cref="GuestCpuClock"/>.</summary>
     public int HostClock { get; } = hostClock;
 
     /// <summary>The signal it sends on expiry, in host numbering.</summary>
