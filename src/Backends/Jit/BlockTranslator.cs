@@ -288,18 +288,7 @@ internal sealed class BlockTranslator
         e.Bind(ref entry);
         a.sub(__qword_ptr[rbx + JitContext.Budget], native);
         a.jl(exhausted);
-        foreach (X64Emitter.Home h in e.Homes)
-        {
-            if (h.Bytes == 8)
-            {
-                a.mov(new AssemblerRegister64(Register.RAX + h.Register), __qword_ptr[rbx + h.Offset]);
-            }
-            else
-            {
-                a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
-            }
-        }
-
+        LoadHomes(a, e.Homes);
         a.jmp(starts[0]);
         e.Bind(ref exhausted);
         a.add(__qword_ptr[rbx + JitContext.Budget], native);
@@ -330,7 +319,16 @@ internal sealed class BlockTranslator
         a.call(__qword_ptr[rbx + JitContext.StepFunction]);
 
         // The homes come back before the trap test: the trap path writes them back too.
-        foreach (X64Emitter.Home h in e.Homes)
+        LoadHomes(a, e.Homes);
+
+        a.test(eax, eax);
+        a.jne(e.NewTrapStub(TrapKind.None, afterCallOut: true));
+        e.ForgetKnownValues();
+    }
+
+    private static void LoadHomes(Assembler a, IEnumerable<X64Emitter.Home> homes)
+    {
+        foreach (X64Emitter.Home h in homes)
         {
             if (h.Bytes == 8)
             {
@@ -341,10 +339,6 @@ internal sealed class BlockTranslator
                 a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
             }
         }
-
-        a.test(eax, eax);
-        a.jne(e.NewTrapStub(TrapKind.None, afterCallOut: true));
-        e.ForgetKnownValues();
     }
 
     private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
