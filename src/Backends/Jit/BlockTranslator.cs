@@ -158,7 +158,9 @@ internal sealed class BlockTranslator
 
             try
             {
-                if (!insn.Valid || !_isa.JitFrontend.Emit(e, insn.Word, insn.Pc))
+                // A jump in a delay slot (unpredictable on MIPS) chains two pending targets: the interpreter's business.
+                bool jumpInDelaySlot = insn.InDelaySlot && (insn.Flags & InstructionFlags.Jump) != 0;
+                if (!insn.Valid || jumpInDelaySlot || !_isa.JitFrontend.Emit(e, insn.Word, insn.Pc))
                 {
                     throw new JitUnsupportedException("no JIT lowering");
                 }
@@ -173,14 +175,16 @@ internal sealed class BlockTranslator
         }
 
         GuestInstruction last = instructions[native - 1];
-        if (e.Nullifies)
+        // A likely branch's delay slot left to the interpreter: the skipping path has its own exit below.
+        bool complete = native == instructions.Count;
+        bool slotInterpreted = !complete && instructions[native].InDelaySlot;
+        if (e.Nullifies && !slotInterpreted)
         {
             Label skip = e.SkipDelaySlot;
             e.Bind(ref skip);
         }
 
         // A loop back to this block's start keeps the guest registers in host registers.
-        bool complete = native == instructions.Count;
         Label loop = a.CreateLabel();
         bool loops = complete && !e.IndirectTarget && (e.UnconditionalTarget == pc || (e.UnconditionalTarget is null && anyJump && e.ConstantTargets.Contains(pc)));
         if (loops)
@@ -223,6 +227,15 @@ internal sealed class BlockTranslator
 
             a.mov(eax, (int)ExitReason.Interpret);
             a.jmp((ulong)_stubs.Exit);
+            if (e.Nullifies && slotInterpreted)
+            {
+                // Not taken: the slot is skipped, and it was never charged to the budget.
+                Label skip = e.SkipDelaySlot;
+                e.Bind(ref skip);
+                a.sub(__qword_ptr[rbx + JitContext.Budget], 1);
+                WriteBack(a, e.Homes);
+                a.jmp((ulong)_stubs.IndirectJump);
+            }
         }
         else if (e.UnconditionalTarget is { } target && !e.IndirectTarget && !e.Nullifies)
         {
