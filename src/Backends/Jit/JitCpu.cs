@@ -78,8 +78,6 @@ internal sealed unsafe class JitCpu : ICpu
 
     public void SetRegister(int file, int index, ulong value) => _interpreter.SetRegister(file, index, value);
 
-    public TrapKind Step(ulong word) => _interpreter.Step(word);
-
     public void SkipTrappedInstruction()
     {
         _interpreter.SkipTrappedInstruction();

@@ -44,12 +44,4 @@ public interface ICpu
     /// continues with the instruction after the trapping one.
     /// </summary>
     void SkipTrappedInstruction();
-
-    /// <summary>
-    /// Executes one instruction, whose encoding the caller already has, at <see cref="Pc"/>: the PC
-    /// pair advances as in <see cref="Run"/>, and a trap or a fault leaves the state as it was and is
-    /// returned (<see cref="TrapKind.None"/> when the instruction completed). Execution hosts use it
-    /// for instructions they do not translate.
-    /// </summary>
-    TrapKind Step(ulong word);
 }
