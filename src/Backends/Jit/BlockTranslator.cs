@@ -117,6 +117,7 @@ internal sealed class BlockTranslator
         }
 
         var a = new Assembler(64);
+        AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)));
         e.AllocateHomes();
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
@@ -232,7 +233,7 @@ internal sealed class BlockTranslator
                 // Not taken: the slot is skipped, and it was never charged to the budget.
                 Label skip = e.SkipDelaySlot;
                 e.Bind(ref skip);
-                a.sub(__qword_ptr[rbx + JitContext.Budget], 1);
+                a.sub(budget, 1);
                 WriteBack(a, e.Homes);
                 a.jmp((ulong)_stubs.IndirectJump);
             }
@@ -264,12 +265,12 @@ internal sealed class BlockTranslator
             Label l = stub.Label;
             e.Bind(ref l);
             WriteBack(a, e.Homes);
-            a.add(__qword_ptr[rbx + JitContext.Budget], native - stub.Index);
+            a.add(budget, native - stub.Index);
             if (stub.AfterCallOut)
             {
                 // The interpreter left the PC pair at the instruction that stopped it, after running some.
                 a.mov(rax, __qword_ptr[rbx + JitContext.CallOutRetired]);
-                a.sub(__qword_ptr[rbx + JitContext.Budget], rax);
+                a.sub(budget, rax);
             }
             else
             {
@@ -287,9 +288,9 @@ internal sealed class BlockTranslator
         if (loops)
         {
             e.Bind(ref loop);
-            a.sub(__qword_ptr[rbx + JitContext.Budget], native);
+            a.sub(budget, native);
             a.jge(starts[0]);
-            a.add(__qword_ptr[rbx + JitContext.Budget], native);
+            a.add(budget, native);
             WriteBack(a, e.Homes);
             a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
             a.mov(eax, (int)ExitReason.Budget);
@@ -299,12 +300,12 @@ internal sealed class BlockTranslator
         // The prologue: charge the budget, load the guest registers the block keeps in host registers.
         Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
         e.Bind(ref entry);
-        a.sub(__qword_ptr[rbx + JitContext.Budget], native);
+        a.sub(budget, native);
         a.jl(exhausted);
         LoadHomes(a, e.Homes);
         a.jmp(starts[0]);
         e.Bind(ref exhausted);
-        a.add(__qword_ptr[rbx + JitContext.Budget], native);
+        a.add(budget, native);
         a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
         a.mov(eax, (int)ExitReason.Budget);
         a.jmp((ulong)_stubs.Exit);

@@ -54,9 +54,12 @@ internal sealed class JitRuntimeStubs
             a.mov(r15, __qword_ptr[rbx + JitContext.WindowBase]);
         }
 
+        AssemblerRegister64 budget = X64.X64Emitter.BudgetRegister(addressing);
+        a.mov(budget, __qword_ptr[rbx + JitContext.Budget]);
         a.jmp(rax);
 
         a.Label(ref exit);
+        a.mov(__qword_ptr[rbx + JitContext.Budget], budget);
         a.mov(rsp, __qword_ptr[rbx + JitContext.SavedRsp]);
         a.add(rsp, 8);
         for (int i = saved.Length - 1; i >= 0; i--)

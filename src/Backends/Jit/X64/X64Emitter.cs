@@ -17,8 +17,8 @@ internal sealed partial class X64Emitter : IJitEmitter
 {
     // RBX holds the state pointer; RAX, RCX and RDX are scratch inside one operation.
     private static readonly int[] TempRegisters = [8, 9, 10, 11];
-    private static readonly int[] CacheRegistersGs = [5, 6, 7, 12, 13, 14, 15];
-    private static readonly int[] CacheRegistersBase = [5, 6, 7, 12, 13, 14];
+    private static readonly int[] CacheRegistersGs = [5, 6, 7, 12, 13, 14];
+    private static readonly int[] CacheRegistersBase = [5, 6, 7, 12, 13];
     private const int Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, R15 = 15;
 
     private readonly Assembler _a;
@@ -68,6 +68,12 @@ internal sealed partial class X64Emitter : IJitEmitter
     }
 
     public bool BigEndian { get; }
+
+    /// <summary>
+    /// The register that holds the instruction budget while JIT code runs (R15, or R14 when R15 is
+    /// the window base): a memory counter would chain every block to the previous one's store.
+    /// </summary>
+    public static AssemblerRegister64 BudgetRegister(MemoryAddressing addressing) => addressing == MemoryAddressing.GsSegment ? r15 : r14;
 
     /// <summary>How many guest registers a block can keep in host registers.</summary>
     public static int HomeCount(MemoryAddressing addressing) => addressing == MemoryAddressing.GsSegment ? CacheRegistersGs.Length : CacheRegistersBase.Length;
@@ -625,7 +631,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         // The skipped slot does not retire: give its budget back.
         Nullifies = true;
-        _a.add(__qword_ptr[rbx + JitContext.Budget], 1);
+        _a.add(BudgetRegister(_addressing), 1);
         _a.jmp(SkipDelaySlot);
     }
 
