@@ -62,6 +62,9 @@ internal sealed class BlockTranslator
         return null;
     }
 
+    /// <summary>How many instructions the block at <paramref name="pc"/> would hold (through its jump and delay slot).</summary>
+    public int Length(ulong pc) => Decode(pc).Count;
+
     private List<GuestInstruction> Decode(ulong pc)
     {
         var list = new List<GuestInstruction>();

@@ -111,10 +111,11 @@ internal sealed unsafe class JitCpu : ICpu
 
             ulong pc = Pc;
             bool plain = NextPc == pc + (ulong)_insnBytes && (pc & (ulong)(_insnBytes - 1)) == 0;
-            JitBlock? block = plain ? _engine.GetBlock(pc) : null;
+            int interpret = 1;
+            JitBlock? block = plain ? _engine.GetBlock(pc, translateNow: !_engine.Options.InterpretFirstVisit, out interpret) : null;
             if (block is null)
             {
-                if (Interpret(ref budget) is { } stop)
+                if (Interpret(ref budget, Math.Max(1, Math.Min(interpret, budget))) is { } stop)
                 {
                     return stop;
                 }
@@ -186,7 +187,7 @@ internal sealed unsafe class JitCpu : ICpu
         long before = _interpreter.InstructionsRetired;
         CpuExit exit = _interpreter.Run(count);
         budget -= _interpreter.InstructionsRetired - before;
-        return exit.Kind == TrapKind.BudgetExhausted && count == 1 ? null : exit;
+        return exit.Kind == TrapKind.BudgetExhausted ? null : exit;
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ public sealed unsafe class JitEngine : IDisposable
     private readonly object _lock = new();
     private readonly Dictionary<ulong, JitBlock?> _blocks = [];
     private readonly Dictionary<uint, List<ulong>> _pages = [];
+    private readonly HashSet<ulong> _visits = [];
     private readonly List<JitBlock> _byAddress = [];
     private readonly BlockTranslator _translator;
     private readonly int _instructionShift;
@@ -63,13 +64,27 @@ public sealed unsafe class JitEngine : IDisposable
     public ICpu CreateCpu() => new JitCpu(this, Isa.CreateCpu(Memory));
 
     /// <summary>The block at <paramref name="pc"/>, translating it on first use; null if its first instruction must be interpreted.</summary>
-    internal JitBlock? GetBlock(ulong pc)
+    internal JitBlock? GetBlock(ulong pc) => GetBlock(pc, translateNow: true, out _);
+
+    /// <summary>
+    /// The block at <paramref name="pc"/>; a block seen for the first time is not translated yet
+    /// (code that runs once, like start-up and the dynamic linker, is cheaper to interpret than to
+    /// translate): then <paramref name="interpret"/> is how many instructions it holds.
+    /// </summary>
+    internal JitBlock? GetBlock(ulong pc, bool translateNow, out int interpret)
     {
+        interpret = 0;
         lock (_lock)
         {
             if (_blocks.TryGetValue(pc, out JitBlock? known))
             {
                 return known;
+            }
+
+            if (!translateNow && _visits.Add(pc))
+            {
+                interpret = _translator.Length(pc);
+                return null;
             }
 
             long start = Stopwatch.GetTimestamp();

@@ -8,6 +8,13 @@ public sealed record JitOptions
     /// <summary>The GS segment where the host leaves it to us (Linux x64), a base register elsewhere.</summary>
     public MemoryAddressing Addressing { get; init; } = OperatingSystem.IsLinux() ? MemoryAddressing.GsSegment : MemoryAddressing.BaseRegister;
 
+    /// <summary>
+    /// A block runs on the interpreter the first time it is reached and is translated the second
+    /// time: code that runs once (start-up, the dynamic linker) costs less interpreted. Off, every
+    /// block is translated before it first runs (the lockstep tests do that).
+    /// </summary>
+    public bool InterpretFirstVisit { get; init; } = true;
+
     /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
     public bool UseMovbe { get; init; } = X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0;
 }

@@ -71,7 +71,7 @@ public sealed class LockstepTests
         const uint StoreT1AtT0 = 0xAD090000; // sw t1, 0(t0)
         WriteWords(isa, memory, Code, [Li(2, 1), Break]);
         WriteWords(isa, memory, Code + 0x100, [StoreT1AtT0, Break]);
-        using var engine = new JitEngine(isa, memory);
+        using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
         ICpu cpu = engine.CreateCpu();
 
         cpu.Pc = Code;
@@ -101,7 +101,7 @@ public sealed class LockstepTests
         using var interpreterMemory = Prepare(isa, words, seed);
         using var jitMemory = Prepare(isa, words, seed);
         ICpu interpreter = isa.CreateCpu(interpreterMemory);
-        using var engine = new JitEngine(isa, jitMemory, new JitOptions { Addressing = addressing });
+        using var engine = new JitEngine(isa, jitMemory, new JitOptions { Addressing = addressing, InterpretFirstVisit = false });
         ICpu jit = engine.CreateCpu();
         SeedRegisters(isa, interpreter, seed);
         SeedRegisters(isa, jit, seed);
