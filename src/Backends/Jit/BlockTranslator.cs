@@ -331,9 +331,9 @@ internal sealed class BlockTranslator
         a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)insn.Pc);
         a.mov(__dword_ptr[rbx + _isa.StateLayout.NextPcOffset], (uint)(insn.Pc + (ulong)_insnBytes));
         bool windows = OperatingSystem.IsWindows();
-        a.mov(windows ? rcx : rdi, __qword_ptr[rbx + JitContext.StepHandle]);
+        a.mov(windows ? rcx : rdi, __qword_ptr[rbx + JitContext.CallOutHandle]);
         a.mov(windows ? rdx : rsi, (long)count);
-        a.call(__qword_ptr[rbx + JitContext.StepFunction]);
+        a.call(__qword_ptr[rbx + JitContext.CallOutFunction]);
 
         // The homes come back before the trap test: the trap path writes them back too.
         LoadHomes(a, e.Homes);

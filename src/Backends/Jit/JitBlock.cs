@@ -44,7 +44,7 @@ internal sealed class JitBlock
     public int DelaySlot { get; }
 
     /// <summary>Patched jumps in other blocks that lead here: undone when this block is dropped.</summary>
-    public List<LinkSite> Incoming { get; } = [];
+    public List<nint> Incoming { get; } = [];
 
     public bool Valid { get; set; } = true;
 
@@ -64,5 +64,3 @@ internal sealed class JitBlock
     }
 }
 
-/// <summary>A 5-byte <c>jmp rel32</c> that initially falls into its own exit stub right after it.</summary>
-internal readonly record struct LinkSite(nint Site, JitBlock Owner);

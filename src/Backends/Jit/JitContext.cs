@@ -26,18 +26,15 @@ internal static class JitContext
     /// <summary>Instructions the guest may still run; blocks subtract their length on entry.</summary>
     public const int Budget = Base + 40;
 
-    /// <summary>A trap's value (syscall code, faulting address ...).</summary>
-    public const int ExitValue = Base + 48;
-
     /// <summary>The host address of the jump to patch for a link request.</summary>
     public const int ExitSite = Base + 56;
 
     /// <summary>The host address of guest address 0 (base-register addressing).</summary>
     public const int WindowBase = Base + 64;
 
-    /// <summary>The interpreter that runs instructions the JIT calls out for (a GCHandle), and the entry it calls.</summary>
-    public const int StepHandle = Base + 72;
-    public const int StepFunction = Base + 80;
+    /// <summary>The CPU that runs instructions the JIT calls out for (a GCHandle), and the entry it calls.</summary>
+    public const int CallOutHandle = Base + 72;
+    public const int CallOutFunction = Base + 80;
 
     /// <summary>How many instructions the interpreter completed in the last call-out.</summary>
     public const int CallOutRetired = Base + 88;

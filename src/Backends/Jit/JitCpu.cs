@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Isa.Backends.Host;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Memory;
 
@@ -31,8 +30,8 @@ internal sealed unsafe class JitCpu : ICpu
         *(nint*)(_state + JitContext.FaultLanding) = engine.Stubs.FaultLanding;
         *(nint*)(_state + JitContext.WindowBase) = engine.Memory.WindowBase;
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
-        *(nint*)(_state + JitContext.StepHandle) = GCHandle.ToIntPtr(_self);
-        *(nint*)(_state + JitContext.StepFunction) = (nint)(delegate* unmanaged<nint, long, int>)&CallOutFromJitCode;
+        *(nint*)(_state + JitContext.CallOutHandle) = GCHandle.ToIntPtr(_self);
+        *(nint*)(_state + JitContext.CallOutFunction) = (nint)(delegate* unmanaged<nint, long, int>)&CallOutFromJitCode;
     }
 
     ~JitCpu() => _self.Free();

@@ -155,7 +155,7 @@ public sealed unsafe class JitEngine : IDisposable
             }
 
             Code.PatchJump(site, target.Entry);
-            target.Incoming.Add(new LinkSite(site, target));
+            target.Incoming.Add(site);
         }
     }
 
@@ -206,9 +206,9 @@ public sealed unsafe class JitEngine : IDisposable
 
                 block.Valid = false;
                 Statistics.Invalidations++;
-                foreach (LinkSite site in block.Incoming)
+                foreach (nint site in block.Incoming)
                 {
-                    Code.PatchJump(site.Site, 0);
+                    Code.PatchJump(site, 0); // back to the jmp rel32 0 that falls into its own exit stub
                 }
 
                 block.Incoming.Clear();

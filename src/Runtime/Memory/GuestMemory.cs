@@ -97,17 +97,13 @@ public sealed unsafe class GuestMemory : IDisposable
         if ((p & (byte)MemoryPermissions.Write) != 0)
         {
             p = (byte)((p & ~(byte)MemoryPermissions.Write) | Watched | WatchedWritable);
-            bool readable = (p & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
-            HostVirtualMemory.Protect(_window + (address & ~PageMask), PageSize, readable, writable: false);
+            ProtectHost(address & ~PageMask, PageSize, p);
         }
         else
         {
             p |= Watched;
         }
     }
-
-    /// <summary>True if the page may hold translated code.</summary>
-    public bool IsWatched(uint address) => (_permissions[address >> PageShift] & Watched) != 0;
 
     private static MemoryPermissions Effective(byte p) =>
         (MemoryPermissions)((p & 7) | ((p & WatchedWritable) != 0 ? (byte)MemoryPermissions.Write : 0));
@@ -132,8 +128,7 @@ public sealed unsafe class GuestMemory : IDisposable
         p = (byte)((p & ~(Watched | WatchedWritable)) | (writable ? (byte)MemoryPermissions.Write : 0));
         if (writable)
         {
-            bool readable = (p & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
-            HostVirtualMemory.Protect(_window + (address & ~PageMask), PageSize, readable, writable: true);
+            ProtectHost(address & ~PageMask, PageSize, p);
         }
 
         CodeModified?.Invoke(address & ~PageMask);
@@ -440,8 +435,14 @@ public sealed unsafe class GuestMemory : IDisposable
         // Mapped marks a mapped page even when the guest may not touch it (PROT_NONE).
         byte value = (byte)((byte)permissions | Mapped);
         new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Fill(value);
-        bool readable = (permissions & (MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
-        HostVirtualMemory.Protect(_window + first, length, readable, (permissions & MemoryPermissions.Write) != 0);
+        ProtectHost(first, length, value);
+    }
+
+    /// <summary>Host protection as the table bits say: readable if the guest may read or execute, writable if it may write now.</summary>
+    private void ProtectHost(uint first, ulong length, byte bits)
+    {
+        bool readable = (bits & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
+        HostVirtualMemory.Protect(_window + first, length, readable, (bits & (byte)MemoryPermissions.Write) != 0);
     }
 
     private static (uint First, ulong Length) PageRange(uint address, ulong size)

@@ -159,15 +159,6 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
     }
 
-    /// <summary>Marks every home as differing from the state (after the state was reloaded into them it does not, but stores are harmless).</summary>
-    public void MarkHomesWritten()
-    {
-        foreach (int offset in _homes.Keys.ToList())
-        {
-            _homes[offset] = _homes[offset] with { Written = true };
-        }
-    }
-
     public void Bind(ref Label label)
     {
         if (_lastLabelInstruction == _a.Instructions.Count)
