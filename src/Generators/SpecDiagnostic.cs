@@ -24,6 +24,7 @@ internal static class Diagnostics
     public static readonly DiagnosticDescriptor BadSetting = Error("ISA0010", "Invalid ISA setting");
     public static readonly DiagnosticDescriptor BadTest = Error("ISA0011", "Invalid test vector");
     public static readonly DiagnosticDescriptor BadExtension = Error("ISA0012", "Invalid ISA extension");
+    public static readonly DiagnosticDescriptor BadHostTemplate = Error("ISA0013", "Invalid host template");
 
     public static SpecDiagnostic At(this DiagnosticDescriptor descriptor, SourceSpan span, string message) => new(descriptor, span, message);
 

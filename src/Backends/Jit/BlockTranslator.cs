@@ -109,7 +109,7 @@ internal sealed class BlockTranslator
     private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts)
     {
         // A dry run first: the busiest guest registers get the host registers.
-        var counter = new RegisterUseCounter(_isa);
+        var counter = new RegisterUseCounter(_isa) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
         for (int i = 0; i < native; i++)
         {
             GuestInstruction insn = instructions[i];
@@ -121,7 +121,7 @@ internal sealed class BlockTranslator
 
         var a = new Assembler(64);
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
-        var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)));
+        var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing))) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
         e.AllocateHomes();
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics.X86;
+using Isa.Runtime.Jit;
 
 namespace Isa.Backends.Jit;
 
@@ -17,4 +18,24 @@ public sealed record JitOptions
 
     /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
     public bool UseMovbe { get; init; } = X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0;
+
+    /// <summary>
+    /// The optional CPU features spec templates may use (docs/spec-language.md): what the CPU has.
+    /// A template needing a feature outside the set falls back to the instruction's generic lowering.
+    /// </summary>
+    public HostFeatures HostFeatures { get; init; } = DetectHostFeatures();
+
+    /// <summary>Use the x64 templates specs carry; off, every instruction takes its generic lowering (to compare, and to test the fallback).</summary>
+    public bool UseSpecTemplates { get; init; } = true;
+
+    private static HostFeatures DetectHostFeatures()
+    {
+        HostFeatures f = HostFeatures.None;
+        f |= Lzcnt.IsSupported ? HostFeatures.Lzcnt : 0;
+        f |= Bmi1.IsSupported ? HostFeatures.Bmi1 : 0;
+        f |= Bmi2.IsSupported ? HostFeatures.Bmi2 : 0;
+        f |= Popcnt.IsSupported ? HostFeatures.Popcnt : 0;
+        f |= X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0 ? HostFeatures.Movbe : 0;
+        return f;
+    }
 }

@@ -97,6 +97,22 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     {
     }
 
+    /// <summary>The optional CPU features templates may use: as the emitter will see them, so both take the same path.</summary>
+    public HostFeatures HostFeatures { get; init; }
+
+    /// <summary>False: every instruction takes its generic lowering.</summary>
+    public bool UseTemplates { get; init; } = true;
+
+    public bool Supports(HostTemplate template) => UseTemplates && template.Host == HostIsa.X64 && (template.Features & ~HostFeatures) == 0;
+
+    public void Template(HostTemplate template, ReadOnlySpan<JitValue> inputs, ReadOnlySpan<JitRegister> outputs)
+    {
+        foreach (JitRegister r in outputs)
+        {
+            Count(r.File, Constant((ulong)r.Index, JitType.U32));
+        }
+    }
+
     private static JitValue Opaque(JitType type) => new(JitValueKind.Dead, 0, 0, type);
 
     private void Count(int file, JitValue index)

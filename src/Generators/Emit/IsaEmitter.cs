@@ -213,7 +213,7 @@ internal static class IsaEmitter
 
     private static Dictionary<string, object?> JitModel(IsaModel isa)
     {
-        List<InsnModel> supported = isa.Instructions.Where(i => JitLowering.Supports(i.Body)).ToList();
+        List<InsnModel> supported = isa.Instructions.Where(i => JitLowering.Supports(i.Body) || i.X64Template is not null).ToList();
         List<string> unsupported = isa.Instructions.Except(supported).Select(i => i.Name).ToList();
         var lines = new List<string>();
         for (int i = 0; i < unsupported.Count; i += 12)
@@ -223,6 +223,7 @@ internal static class IsaEmitter
 
         return new Dictionary<string, object?>
         {
+            ["template_fields"] = string.Join(", ", isa.Instructions.Where(i => i.X64Template is not null).Select(X64TemplateEmitter.FieldName)),
             ["unsupported_lines"] = unsupported.Count == 0 ? new List<string> { "(none)" } : lines,
             ["functions"] = isa.Functions.Where(f => f.ReturnType.Kind is TypeKind.Int or TypeKind.Bool or TypeKind.Void && JitLowering.Supports(f.Body) && f.Parameters.All(p => p.Type.Kind is TypeKind.Int or TypeKind.Bool)).Select(f =>
             {
@@ -241,19 +242,44 @@ internal static class IsaEmitter
             {
                 var w = new CodeWriter(2);
                 var used = new HashSet<FieldModel>();
-                CollectFields(i.Body, used);
+                bool generic = JitLowering.Supports(i.Body);
+                if (generic)
+                {
+                    CollectFields(i.Body, used);
+                }
+
+                if (i.X64Template is { } t)
+                {
+                    used.UnionWith(t.Inputs.Concat(t.Outputs).SelectMany(v => new[] { v.Index, v.Immediate }).Where(f => f is not null)!);
+                }
+
                 foreach (FieldModel f in i.Operands.Where(used.Contains))
                 {
                     w.Line($"{f.Type.CSharp} {f.Name} = {Model.Encoder.ExtractExpression(f, "word", isa.InsnBits)};");
                 }
 
-                JitLowering.Instruction(w, isa, i);
+                if (i.X64Template is not null)
+                {
+                    X64TemplateEmitter.Use(w, isa, i);
+                }
+
+                if (generic)
+                {
+                    JitLowering.Instruction(w, isa, i);
+                }
+
+                if (i.X64Template is not null)
+                {
+                    w.Line(generic ? "return true;" : "return false;");
+                }
+
                 return new Dictionary<string, object?>
                 {
                     ["name"] = i.CSharpName,
                     ["location"] = i.Span.ToString(),
                     ["syntax"] = SyntaxText(i.Syntax).Replace("\t", " "),
                     ["body"] = w.ToString().TrimEnd('\n'),
+                    ["template"] = i.X64Template is null ? null : X64TemplateEmitter.Declaration(isa, i),
                 };
             }).ToList(),
         };

@@ -183,6 +183,9 @@ internal sealed class InsnModel
 
     public List<string> Writes { get; } = new();
 
+    /// <summary>The spec's hand-written x64 template, if it has one (checked).</summary>
+    public X64TemplateModel? X64Template { get; set; }
+
     public string CSharpName => Naming.Identifier(Name);
 }
 

@@ -20,6 +20,8 @@ internal sealed class ModelBuilder
     private readonly List<(InsnModel Model, InsnDecl Decl)> _insnDecls = new();
     private readonly List<AliasDecl> _aliases = new();
     private readonly List<TestDecl> _tests = new();
+    private readonly List<(X64TemplateDecl Decl, int Level)> _templates = new();
+    private int _level;
     private IsaModel _isa = null!;
     private Binder _binder = null!;
 
@@ -44,6 +46,8 @@ internal sealed class ModelBuilder
             {
                 Declare(member);
             }
+
+            _level++;
         }
 
         if (_isa.Variants.Count == 0)
@@ -70,6 +74,7 @@ internal sealed class ModelBuilder
         }
 
         CheckOverlaps();
+        BindTemplates();
         foreach (TestDecl test in _tests)
         {
             BuildTest(test);
@@ -114,6 +119,9 @@ internal sealed class ModelBuilder
             case TestDecl test:
                 _tests.Add(test);
                 break;
+            case X64TemplateDecl template:
+                _templates.Add((template, _level));
+                break;
             case RemoveDecl remove:
                 foreach (Token name in remove.Names)
                 {
@@ -124,6 +132,7 @@ internal sealed class ModelBuilder
                     }
 
                     _aliases.RemoveAll(a => a.InsnName == name.Text);
+                    _templates.RemoveAll(t => t.Decl.Insn.Text == name.Text);
                     _tests.RemoveAll(t => t.Instructions.Any(i => i.Name == name.Text));
                 }
 
@@ -384,6 +393,8 @@ internal sealed class ModelBuilder
 
         if (existing >= 0)
         {
+            // New semantics: a base ISA's template was written for the old ones.
+            _templates.RemoveAll(t => t.Decl.Insn.Text == decl.Name && t.Level < _level);
             _isa.Instructions[existing] = insn;
         }
         else
@@ -594,6 +605,28 @@ internal sealed class ModelBuilder
         }
 
         return new SyntaxTemplate(parts);
+    }
+
+    private void BindTemplates()
+    {
+        var checker = new X64TemplateChecker(_isa, _diagnostics);
+        foreach ((X64TemplateDecl decl, _) in _templates)
+        {
+            InsnModel? insn = _isa.Instructions.FirstOrDefault(i => i.Name == decl.Insn.Text);
+            if (insn is null)
+            {
+                Report(Diagnostics.UnknownName, decl.Insn.Span, $"x64 template of unknown instruction '{decl.Insn.Text}'");
+                continue;
+            }
+
+            if (insn.X64Template is not null)
+            {
+                Report(Diagnostics.Duplicate, decl.Insn.Span, $"instruction '{decl.Insn.Text}' already has an x64 template");
+                continue;
+            }
+
+            insn.X64Template = checker.Check(decl, insn);
+        }
     }
 
     private void CheckOverlaps()

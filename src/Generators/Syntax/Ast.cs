@@ -56,6 +56,18 @@ internal sealed record TestDecl(
 
 internal sealed record TestInsn(string Name, List<Binding> Bindings, SourceSpan Span);
 
+/// <summary><c>x64 insn [writes(rd, hi)] { mnemonic operand, ...; ... }</c>: a hand-written host template.</summary>
+internal sealed record X64TemplateDecl(Token Insn, List<Token> Writes, List<X64Line> Lines, SourceSpan Span) : Member(Span);
+
+/// <summary>One host instruction of a template.</summary>
+internal sealed record X64Line(Token Mnemonic, List<X64Operand> Operands, SourceSpan Span);
+
+/// <summary>
+/// An operand: a placeholder <c>{name}</c> or <c>{name:bits}</c>, a number (possibly negative), or a
+/// bare name (a host register, which templates may not name: reported when the template is checked).
+/// </summary>
+internal sealed record X64Operand(string? Placeholder, int? Bits, long? Number, string? Bare, SourceSpan Span);
+
 internal sealed record RemoveDecl(List<Token> Names, SourceSpan Span) : Member(Span);
 
 internal sealed record TypeRef(string Name, SourceSpan Span);

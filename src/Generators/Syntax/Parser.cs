@@ -35,7 +35,7 @@ internal sealed class Parser
     /// <summary>Words that start a member: a setting or pattern that runs into one is missing its end.</summary>
     private static readonly HashSet<string> MemberKeywords = new()
     {
-        "isa", "register", "field", "format", "names", "insn", "override", "alias", "func", "test", "remove",
+        "isa", "register", "field", "format", "names", "insn", "override", "alias", "func", "test", "remove", "x64",
     };
 
     private readonly string _path;
@@ -154,6 +154,7 @@ internal sealed class Parser
             case "func" when Current.Kind == TokenKind.Identifier: return ParseFunc(start, isOverride);
             case "test" when Current.Kind == TokenKind.Identifier: return ParseTest();
             case "remove" when Current.Kind == TokenKind.Identifier: return ParseRemove();
+            case "x64" when _tokens[_pos + 1].Kind == TokenKind.Identifier: return ParseX64Template();
             default: return ParseSetting();
         }
     }
@@ -513,6 +514,77 @@ internal sealed class Parser
         while (Accept(","));
         Token end = Expect(";");
         return new RemoveDecl(names, start.Span.To(end.Span));
+    }
+
+    private X64TemplateDecl ParseX64Template()
+    {
+        Token start = Expect("x64");
+        Token insn = ExpectIdentifier();
+        var writes = new List<Token>();
+        if (Accept("writes"))
+        {
+            Expect("(");
+            do
+            {
+                writes.Add(ExpectIdentifier());
+            }
+            while (Accept(","));
+            Expect(")");
+        }
+
+        Expect("{");
+        var lines = new List<X64Line>();
+        while (!Current.Is("}"))
+        {
+            Token mnemonic = ExpectIdentifier();
+            var operands = new List<X64Operand>();
+            if (!Current.Is(";"))
+            {
+                do
+                {
+                    operands.Add(ParseX64Operand());
+                }
+                while (Accept(","));
+            }
+
+            Token end = Expect(";");
+            lines.Add(new X64Line(mnemonic, operands, mnemonic.Span.To(end.Span)));
+        }
+
+        Token close = Expect("}");
+        return new X64TemplateDecl(insn, writes, lines, start.Span.To(close.Span));
+    }
+
+    private X64Operand ParseX64Operand()
+    {
+        Token start = Current;
+        if (Accept("{"))
+        {
+            Token name = ExpectIdentifier();
+            int? bits = Accept(":") ? ExpectInt() : null;
+            Token close = Expect("}");
+            return new X64Operand(name.Text, bits, null, null, start.Span.To(close.Span));
+        }
+
+        bool negative = Accept("-");
+        if (Current.Kind == TokenKind.Number)
+        {
+            Token number = Advance();
+            if (!Numbers.TryParse(number.Text, out ulong value) || (negative ? value > 1UL << 63 : value > uint.MaxValue))
+            {
+                throw new ParseError(number.Span, $"immediate {number.Text} does not fit 32 bits");
+            }
+
+            return new X64Operand(null, null, negative ? -(long)value : (long)value, null, start.Span.To(number.Span));
+        }
+
+        if (!negative && Current.Kind == TokenKind.Identifier)
+        {
+            Token bare = Advance();
+            return new X64Operand(null, null, null, bare.Text, bare.Span);
+        }
+
+        throw Unexpected($"expected a template operand ({{placeholder}} or number), found {Current}");
     }
 
     private TypeRef ParseType()

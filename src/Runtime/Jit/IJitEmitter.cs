@@ -77,4 +77,15 @@ public interface IJitEmitter
     void Goto(JitLabel label);
 
     void Bind(JitLabel label);
+
+    /// <summary>True if this emitter runs <paramref name="template"/>: it is for the template's host and the CPU has its features.</summary>
+    bool Supports(HostTemplate template);
+
+    /// <summary>
+    /// Emits a spec's hand-written host template for the whole instruction: <paramref name="inputs"/>
+    /// are the values its input placeholders name, <paramref name="outputs"/> the guest registers it
+    /// writes (writes to hardwired registers are dropped). Every read sees the values from before
+    /// the instruction. Only after <see cref="Supports"/> said yes.
+    /// </summary>
+    void Template(HostTemplate template, ReadOnlySpan<JitValue> inputs, ReadOnlySpan<JitRegister> outputs);
 }

@@ -8,6 +8,9 @@ namespace Isa.Runtime.Jit;
 public interface IJitFrontend
 {
     bool Emit(IJitEmitter emitter, ulong word, ulong pc);
+
+    /// <summary>The hand-written host templates the spec carries (<c>x64 insn { ... }</c>), one per instruction.</summary>
+    IReadOnlyList<HostTemplate> Templates { get; }
 }
 
 /// <summary>Thrown during translation when a construct cannot be emitted (the host then interprets that instruction).</summary>

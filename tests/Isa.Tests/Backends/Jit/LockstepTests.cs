@@ -96,12 +96,13 @@ public sealed class LockstepTests
         Assert.Equal(5UL, cpu.GetRegister(0, 2));
     }
 
-    private static void RunBoth(GuestIsa isa, MemoryAddressing addressing, ulong[] words, int seed, int sequence)
+    /// <param name="options">JIT options beyond the addressing mode (templates, host features).</param>
+    internal static void RunBoth(GuestIsa isa, MemoryAddressing addressing, ulong[] words, int seed, int sequence, JitOptions? options = null)
     {
         using var interpreterMemory = Prepare(isa, words, seed);
         using var jitMemory = Prepare(isa, words, seed);
         ICpu interpreter = isa.CreateCpu(interpreterMemory);
-        using var engine = new JitEngine(isa, jitMemory, new JitOptions { Addressing = addressing, InterpretFirstVisit = false });
+        using var engine = new JitEngine(isa, jitMemory, (options ?? new JitOptions()) with { Addressing = addressing, InterpretFirstVisit = false });
         ICpu jit = engine.CreateCpu();
         SeedRegisters(isa, interpreter, seed);
         SeedRegisters(isa, jit, seed);
@@ -109,7 +110,7 @@ public sealed class LockstepTests
         CpuExit expected = interpreter.Run(words.Length);
         CpuExit actual = jit.Run(words.Length);
 
-        string Context() => $"sequence {sequence} on {isa.Name} ({addressing}):\n{Listing(isa, words)}";
+        string Context() => $"sequence {sequence} on {isa.Name} ({addressing}{(options is null ? "" : ", " + options)}):\n{Listing(isa, words)}";
         Assert.True(expected == actual, $"exit {actual} != {expected}\n{Context()}");
         Assert.True(interpreter.Pc == jit.Pc, $"pc 0x{jit.Pc:x} != 0x{interpreter.Pc:x}\n{Context()}");
         Assert.True(interpreter.InstructionsRetired == jit.InstructionsRetired, $"retired {jit.InstructionsRetired} != {interpreter.InstructionsRetired}\n{Context()}");
@@ -183,7 +184,7 @@ public sealed class LockstepTests
         cpu.Pc = Code;
     }
 
-    private static ulong RandomEncoding(GuestIsa isa, int index, Random random)
+    internal static ulong RandomEncoding(GuestIsa isa, int index, Random random)
     {
         InstructionInfo info = isa.Instructions[index];
         for (int attempt = 0; attempt < 1000; attempt++)
