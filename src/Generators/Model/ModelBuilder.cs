@@ -120,6 +120,8 @@ internal sealed class ModelBuilder
                 _tests.Add(test);
                 break;
             case X64TemplateDecl template:
+                // A derived ISA's template replaces its base's.
+                _templates.RemoveAll(t => t.Decl.Insn.Text == template.Insn.Text && t.Level < _level);
                 _templates.Add((template, _level));
                 break;
             case RemoveDecl remove:

@@ -5,8 +5,8 @@ namespace Isa.Generators.Tests.Robustness;
 
 /// <summary>
 /// Cuts a real spec into smaller valid specs: each slice keeps every declaration (settings, registers,
-/// fields, formats, functions) and every <c>n</c>th instruction with its aliases and tests. Mutating
-/// slices rather than whole files makes each generator run cheap enough to run thousands, while
+/// fields, formats, functions) and every <c>n</c>th instruction with its aliases, tests and x64
+/// template. Mutating slices rather than whole files makes each generator run cheap enough to run thousands, while
 /// together the slices still cover every line of the spec.
 /// </summary>
 internal static class SpecSlicer
@@ -129,6 +129,8 @@ internal static class SpecSlicer
                 return new MemberText(source, Name(first + 1), new List<string>());
             case "alias":
                 return new MemberText(source, null, Name(first + 3) is { } target ? new List<string> { target } : new List<string>());
+            case "x64":
+                return new MemberText(source, null, Name(first + 1) is { } templated ? new List<string> { templated } : new List<string>());
             case "test":
                 {
                     // test a(...), b(...) steps 2 ... : the names at parenthesis depth 0 before the setup block.
