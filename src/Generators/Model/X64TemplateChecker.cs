@@ -350,6 +350,14 @@ internal sealed class X64TemplateChecker
                 model.Inputs.Add(slot.Value!);
             }
 
+            if (writes && slot.Kind == SlotKind.Output)
+            {
+                // 8- and 16-bit writes keep the bits above; a 32-bit write zero-extends.
+                int bits = operands.Where(o => o.Slot == slot).Max(o => o.Bits), width = slot.Value!.Register!.Type.Bits;
+                bool canonical = bits == width || (bits == 32 && width == 64);
+                model.CanonicalOutputs = canonical ? model.CanonicalOutputs | (1 << slot.Index) : model.CanonicalOutputs & ~(1 << slot.Index);
+            }
+
             slot.Seen = true;
         }
 

@@ -27,6 +27,9 @@ internal sealed class X64TemplateModel
     /// <summary>Per output: the input that preloads it, or -1.</summary>
     public List<int> OutputSources { get; } = new();
 
+    /// <summary>Bit i: output i's last write is at its register's full width (it ends canonical).</summary>
+    public int CanonicalOutputs { get; set; }
+
     public int Temps { get; set; }
 
     /// <summary>Names of the runtime's <c>HostFeatures</c> flags the template needs.</summary>

@@ -11,6 +11,8 @@ namespace Isa.Runtime.Jit;
 /// <param name="Inputs">How many values the generated code passes (guest register reads, field values).</param>
 /// <param name="Outputs">Guest registers the template writes, in the order the generated code names them.</param>
 /// <param name="OutputSources">Per output: the input that preloads it (the template reads it before writing it), or -1.</param>
+/// <param name="CanonicalOutputs">Bit i: output i's last write covers the register's width (a 32-bit write
+/// zero-extends), so its host register holds it in canonical form.</param>
 /// <param name="Temps">Scratch registers the template uses.</param>
 public sealed record HostTemplate(
     string Name,
@@ -19,6 +21,7 @@ public sealed record HostTemplate(
     int Inputs,
     int Outputs,
     int[] OutputSources,
+    int CanonicalOutputs,
     int Temps,
     HostTemplateInstruction[] Instructions);
 

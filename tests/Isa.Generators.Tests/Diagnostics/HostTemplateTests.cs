@@ -26,7 +26,7 @@ public sealed class HostTemplateTests
         string jit = run.Source("T.Jit.g.cs");
         Assert.Contains("Shl_rm64_imm8", jit);
         Assert.Contains("Shr_rm64_1", jit);
-        Assert.Contains("new(\"addi\", HostIsa.X64, HostFeatures.None, 2, 1, [0], 0,", jit); // inputs hi (preloading output hi) and rs
+        Assert.Contains("new(\"addi\", HostIsa.X64, HostFeatures.None, 2, 1, [0], 0b0, 0,", jit); // inputs hi (preloading output hi) and rs; a 64-bit write last
     }
 
     [Fact]

@@ -7,9 +7,10 @@ namespace Isa.Backends.Jit.X64;
 /// <summary>
 /// Spec-carried x64 templates (<see cref="HostTemplate"/>): the template's instructions with their
 /// placeholders bound to host registers. Inputs stay where they are (a guest register's home) or
-/// are loaded into a scratch register; outputs and temps get scratch registers, and outputs are
-/// stored to their guest registers after the last instruction, so a template reads the values from
-/// before the instruction however its registers alias.
+/// are loaded into a scratch register; temps get scratch registers; an output works in its guest
+/// register's home unless another input lives there, else in a scratch register stored back after
+/// the last instruction. So a template reads the values from before the instruction however the
+/// guest registers alias.
 /// </summary>
 internal sealed partial class X64Emitter
 {
@@ -83,10 +84,34 @@ internal sealed partial class X64Emitter
             }
         }
 
+        // An output works in its guest register's home when no other input is read from there (the
+        // template then sees the old values however registers alias); otherwise in a scratch register.
         Span<int> outputRegisters = stackalloc int[outputs.Length];
+        Span<int> outputOffsets = stackalloc int[outputs.Length];
         for (int i = 0; i < outputs.Length; i++)
         {
-            outputRegisters[i] = Take();
+            JitRegister target = outputs[i];
+            outputOffsets[i] = RegisterOffset(target.File, Constant((ulong)target.Index, JitType.U32));
+            int home = _hardwired.Contains(outputOffsets[i]) ? -1 : HomeOf(target.File, outputOffsets[i])?.Register ?? -1;
+            for (int j = 0; j < inputs.Length && home >= 0; j++)
+            {
+                if (inputRegisters[j] == home && j != template.OutputSources[i])
+                {
+                    home = -1;
+                }
+            }
+
+            for (int j = 0; j < i && home >= 0; j++)
+            {
+                home = outputRegisters[j] == home ? -1 : home;
+            }
+
+            outputRegisters[i] = home >= 0 ? home : Take();
+            if (home >= 0)
+            {
+                CopyPinsOf(home, outputOffsets[i]);
+            }
+
             if (template.OutputSources[i] is int source and >= 0)
             {
                 MoveTo(outputRegisters[i], Locate(inputs[source]));
@@ -108,7 +133,7 @@ internal sealed partial class X64Emitter
         for (int i = 0; i < outputs.Length; i++)
         {
             JitRegister target = outputs[i];
-            int offset = RegisterOffset(target.File, Constant((ulong)target.Index, JitType.U32));
+            int offset = outputOffsets[i];
             if (_hardwired.Contains(offset))
             {
                 continue;
@@ -119,11 +144,12 @@ internal sealed partial class X64Emitter
             CopyPinsOf(home?.Register ?? -1, offset);
             if (home is { } h)
             {
-                if (wide)
+                bool inPlace = h.Register == outputRegisters[i];
+                if (wide && !inPlace)
                 {
                     _a.mov(R64(h.Register), R64(outputRegisters[i]));
                 }
-                else
+                else if (!wide && (!inPlace || (template.CanonicalOutputs & (1 << i)) == 0))
                 {
                     _a.mov(R32(h.Register), R32(outputRegisters[i]));
                 }
