@@ -29,7 +29,7 @@ public sealed class RunCommand : Command
     protected override IReadOnlyCollection<string> ValueOptions =>
         ["--engine", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
 
-    protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats"];
+    protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats", "--no-templates"];
 
     protected override IReadOnlyList<string> OptionHelp =>
     [
@@ -38,6 +38,7 @@ public sealed class RunCommand : Command
         "--strace            log every syscall to stderr",
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
         "--stats             print guest instructions, time and speed to stderr at the end",
+        "--no-templates      the JIT ignores the specs' x64 templates (generic lowering only, to compare)",
         "--isa NAME          the ISA, when the ELF header is not enough",
     ];
 
@@ -100,7 +101,7 @@ public sealed class RunCommand : Command
 
         // One JIT per guest address space: every thread's CPU shares its block cache; a fork child makes its own.
         using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
-        using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory) : null;
+        using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = !arguments.Flag("--no-templates") }) : null;
         process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
         List<(int Guest, int Host, bool CloseOnExec)>? inherited = snapshot?.Files ?? InheritedFds(arguments.Value(GuestLauncher.InheritFdsOption));
         if (inherited is not null)

@@ -18,7 +18,8 @@ internal static class X64TemplateEmitter
         string features = t.Features.Count == 0 ? "HostFeatures.None" : string.Join(" | ", t.Features.Select(f => "HostFeatures." + f));
         string sources = "[" + string.Join(", ", t.OutputSources) + "]";
         w.Line($"// {t.Span}: the spec's x64 template of {insn.Name}");
-        w.Line($"private static readonly HostTemplate {FieldName(insn)} = new(\"{insn.Name}\", HostIsa.X64, {features}, {t.Inputs.Count}, {t.Outputs.Count}, {sources}, 0b{System.Convert.ToString(t.CanonicalOutputs, 2)}, {t.Temps},");
+        w.Line($"private static readonly HostTemplate {FieldName(insn)} = new(\"{insn.Name}\", HostIsa.X64, {features}, {t.Inputs.Count}, {t.Outputs.Count}, {sources}, 0b{System.Convert.ToString(t.CanonicalOutputs, 2)},");
+        w.Line($"    [{string.Join(", ", t.FirstWrites)}], [{string.Join(", ", t.LastReads)}], {t.Temps},");
         w.Line("[");
         foreach (X64InstructionModel i in t.Instructions)
         {

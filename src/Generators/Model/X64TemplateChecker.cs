@@ -94,6 +94,7 @@ internal sealed class X64TemplateChecker
             slots[w.Text] = NewSlot(SlotKind.Output, model.Outputs.Count, value, slots.Count);
             model.Outputs.Add(value);
             model.OutputSources.Add(-1);
+            model.FirstWrites.Add(-1);
         }
 
         foreach (X64Line line in decl.Lines)
@@ -186,11 +187,13 @@ internal sealed class X64TemplateChecker
                 {
                     slot = NewSlot(SlotKind.Immediate, model.Inputs.Count, value, slots.Count);
                     model.Inputs.Add(value);
+                    model.LastReads.Add(-1);
                 }
                 else
                 {
                     slot = NewSlot(SlotKind.Input, model.Inputs.Count, value, slots.Count);
                     model.Inputs.Add(value);
+                    model.LastReads.Add(-1);
                 }
 
                 slots[name] = slot;
@@ -348,6 +351,17 @@ internal sealed class X64TemplateChecker
             {
                 model.OutputSources[slot.Index] = model.Inputs.Count;
                 model.Inputs.Add(slot.Value!);
+                model.LastReads.Add(-1);
+            }
+
+            if (reads && slot.Kind == SlotKind.Input)
+            {
+                model.LastReads[slot.Index] = model.Instructions.Count;
+            }
+
+            if (writes && slot.Kind == SlotKind.Output && model.FirstWrites[slot.Index] < 0)
+            {
+                model.FirstWrites[slot.Index] = model.Instructions.Count;
             }
 
             if (writes && slot.Kind == SlotKind.Output)

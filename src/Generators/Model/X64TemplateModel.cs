@@ -30,6 +30,12 @@ internal sealed class X64TemplateModel
     /// <summary>Bit i: output i's last write is at its register's full width (it ends canonical).</summary>
     public int CanonicalOutputs { get; set; }
 
+    /// <summary>Per output: the index of the first instruction writing it.</summary>
+    public List<int> FirstWrites { get; } = new();
+
+    /// <summary>Per input: the index of the last instruction reading it as a register, or -1.</summary>
+    public List<int> LastReads { get; } = new();
+
     public int Temps { get; set; }
 
     /// <summary>Names of the runtime's <c>HostFeatures</c> flags the template needs.</summary>

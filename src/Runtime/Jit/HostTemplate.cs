@@ -13,6 +13,10 @@ namespace Isa.Runtime.Jit;
 /// <param name="OutputSources">Per output: the input that preloads it (the template reads it before writing it), or -1.</param>
 /// <param name="CanonicalOutputs">Bit i: output i's last write covers the register's width (a 32-bit write
 /// zero-extends), so its host register holds it in canonical form.</param>
+/// <param name="FirstWrites">Per output: the first instruction that writes it.</param>
+/// <param name="LastReads">Per input: the last instruction that reads it as a register, or -1. An output may
+/// share a host register with an input of the same guest register only if the input is not read after
+/// the output's first write.</param>
 /// <param name="Temps">Scratch registers the template uses.</param>
 public sealed record HostTemplate(
     string Name,
@@ -22,6 +26,8 @@ public sealed record HostTemplate(
     int Outputs,
     int[] OutputSources,
     int CanonicalOutputs,
+    int[] FirstWrites,
+    int[] LastReads,
     int Temps,
     HostTemplateInstruction[] Instructions);
 

@@ -26,7 +26,8 @@ public sealed class HostTemplateTests
         string jit = run.Source("T.Jit.g.cs");
         Assert.Contains("Shl_rm64_imm8", jit);
         Assert.Contains("Shr_rm64_1", jit);
-        Assert.Contains("new(\"addi\", HostIsa.X64, HostFeatures.None, 2, 1, [0], 0b0, 0,", jit); // inputs hi (preloading output hi) and rs; a 64-bit write last
+        Assert.Contains("new(\"addi\", HostIsa.X64, HostFeatures.None, 2, 1, [0], 0b0,", jit); // inputs hi (preloading output hi) and rs; a 64-bit write last
+        Assert.Contains("[0], [-1, 1], 0,", jit); // hi first written by line 0; rs last read by line 1
     }
 
     [Fact]

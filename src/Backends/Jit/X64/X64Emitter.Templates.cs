@@ -8,9 +8,9 @@ namespace Isa.Backends.Jit.X64;
 /// Spec-carried x64 templates (<see cref="HostTemplate"/>): the template's instructions with their
 /// placeholders bound to host registers. Inputs stay where they are (a guest register's home) or
 /// are loaded into a scratch register; temps get scratch registers; an output works in its guest
-/// register's home unless another input lives there, else in a scratch register stored back after
-/// the last instruction. So a template reads the values from before the instruction however the
-/// guest registers alias.
+/// register's home unless an input living there is read after the output's first write, else in a
+/// scratch register stored back after the last instruction. So a template reads the values from
+/// before the instruction however the guest registers alias.
 /// </summary>
 internal sealed partial class X64Emitter
 {
@@ -95,7 +95,7 @@ internal sealed partial class X64Emitter
             int home = _hardwired.Contains(outputOffsets[i]) ? -1 : HomeOf(target.File, outputOffsets[i])?.Register ?? -1;
             for (int j = 0; j < inputs.Length && home >= 0; j++)
             {
-                if (inputRegisters[j] == home && j != template.OutputSources[i])
+                if (inputRegisters[j] == home && j != template.OutputSources[i] && template.LastReads[j] > template.FirstWrites[i])
                 {
                     home = -1;
                 }
