@@ -284,10 +284,22 @@ internal sealed class X64TemplateChecker
             return;
         }
 
-        Instruction instruction = Create(c, operands.Select(o => o.Slot is null || o.Slot.Kind == SlotKind.Immediate ? (Register?)null : Sized(o.Slot.CheckRegister, o.Bits)).ToList(),
-            operands.Count > 0 && (operands[operands.Count - 1].Slot is null || operands[operands.Count - 1].Slot!.Kind == SlotKind.Immediate)
-                ? operands[operands.Count - 1].Slot is { } s ? Math.Max(0, s.Low) : operands[operands.Count - 1].Value
-                : 0);
+        Instruction instruction;
+        InstructionInfo info;
+        try
+        {
+            instruction = Create(c, operands.Select(o => o.Slot is null || o.Slot.Kind == SlotKind.Immediate ? (Register?)null : Sized(o.Slot.CheckRegister, o.Bits)).ToList(),
+                operands.Count > 0 && (operands[operands.Count - 1].Slot is null || operands[operands.Count - 1].Slot!.Kind == SlotKind.Immediate)
+                    ? operands[operands.Count - 1].Slot is { } s ? Math.Max(0, s.Low) : operands[operands.Count - 1].Value
+                    : 0);
+            info = _info.GetInfo(instruction);
+        }
+        catch (ArgumentException e)
+        {
+            Report(line.Span, $"'{line.Mnemonic.Text}' ({c}) cannot be built with these operands: {e.Message}");
+            return;
+        }
+
         if (instruction.FlowControl != FlowControl.Next)
         {
             Report(line.Span, $"'{line.Mnemonic.Text}' changes control flow: a template is straight-line code");
@@ -307,7 +319,6 @@ internal sealed class X64TemplateChecker
             }
         }
 
-        InstructionInfo info = _info.GetInfo(instruction);
         var explicitRegisters = new HashSet<Register>(operands.Where(o => o.Slot is { Kind: not SlotKind.Immediate }).Select(o => Sized(o.Slot!.CheckRegister, 64)));
         foreach (UsedRegister used in info.GetUsedRegisters())
         {

@@ -570,7 +570,7 @@ internal sealed class Parser
         if (Current.Kind == TokenKind.Number)
         {
             Token number = Advance();
-            if (!Numbers.TryParse(number.Text, out ulong value) || (negative ? value > 1UL << 63 : value > uint.MaxValue))
+            if (!Numbers.TryParse(number.Text, out ulong value) || (negative ? value > 0x8000_0000UL : value > uint.MaxValue))
             {
                 throw new ParseError(number.Span, $"immediate {number.Text} does not fit 32 bits");
             }
