@@ -180,7 +180,7 @@ public sealed class RunCommand : Command
         List<string> command = [self];
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            command.Add(typeof(RunCommand).Assembly.Location); // run as `dotnet isa.dll`
+            command.Add(Path.Combine(AppContext.BaseDirectory, typeof(RunCommand).Assembly.GetName().Name + ".dll")); // run as `dotnet isa.dll`
         }
 
         command.AddRange(["run", "--engine", engine, "--isa", isa.Name]);
