@@ -23,6 +23,9 @@ internal sealed class BlockTranslator
     private readonly JitRuntimeStubs _stubs;
     private readonly int _insnBytes;
 
+    // One assembler for every block (reset each time): a new one allocates its instruction list again.
+    private readonly Assembler _assembler = new(64);
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
@@ -119,7 +122,8 @@ internal sealed class BlockTranslator
             }
         }
 
-        var a = new Assembler(64);
+        Assembler a = _assembler;
+        a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)));
         e.AllocateHomes();

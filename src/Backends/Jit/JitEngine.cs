@@ -95,9 +95,14 @@ public sealed unsafe class JitEngine : IDisposable
             ulong end = pc + (ulong)Isa.InstructionBytes;
             if (t is not null)
             {
-                var labels = new List<Iced.Intel.Label> { t.Entry };
-                labels.AddRange(t.InstructionStarts);
-                labels.AddRange(t.Links.Select(l => l.Site));
+                var labels = new Iced.Intel.Label[1 + t.InstructionStarts.Length + t.Links.Count];
+                labels[0] = t.Entry;
+                t.InstructionStarts.CopyTo(labels, 1);
+                for (int i = 0; i < t.Links.Count; i++)
+                {
+                    labels[1 + t.InstructionStarts.Length + i] = t.Links[i].Site;
+                }
+
                 CodeBuffer.Placed placed = Code.Place(t.Assembler, labels);
                 block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
                 _byAddress.Add(block);

@@ -143,7 +143,7 @@ public sealed class RunCommand : Command
             {
                 JitStatistics j = jit.Statistics;
                 double t = j.TranslationTime.TotalSeconds;
-                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.0} million/s), {j.Invalidations} invalidated ({j})");
+                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.00} million/s), {j.Invalidations} invalidated ({j})");
             }
         }
 
