@@ -26,6 +26,9 @@ internal sealed class BlockTranslator
     // One assembler for every block (reset each time): a new one allocates its instruction list again.
     private readonly Assembler _assembler = new(64);
 
+    // The instructions of the block being decoded, reused likewise (a first visit only counts them).
+    private readonly List<GuestInstruction> _decoded = [];
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
@@ -70,7 +73,8 @@ internal sealed class BlockTranslator
 
     private List<GuestInstruction> Decode(ulong pc)
     {
-        var list = new List<GuestInstruction>();
+        List<GuestInstruction> list = _decoded;
+        list.Clear();
         ulong p = pc;
         bool delaySlotNext = false;
         Span<byte> bytes = stackalloc byte[8];

@@ -12,6 +12,7 @@ internal sealed class CodeBuffer
     private static readonly Lazy<CodeBuffer> SharedInstance = new(() => new CodeBuffer(JitCode.Shared));
     private readonly ExecutableMemory _memory;
     private readonly CodeLayout _layout = new();
+    private readonly Lock _lock = new();
 
     private CodeBuffer(ExecutableMemory memory)
     {
@@ -28,7 +29,7 @@ internal sealed class CodeBuffer
     /// <summary>Assembles at the next free address and copies the code there.</summary>
     public Placed Place(Assembler assembler, ReadOnlySpan<Label> labels)
     {
-        lock (this)
+        lock (_lock)
         {
             IReadOnlyList<Instruction> instructions = assembler.Instructions;
             bool bound = true;
@@ -85,7 +86,9 @@ internal sealed class CodeBuffer
     public void PatchJump(nint site, nint target)
     {
         int rel = target == 0 ? 0 : checked((int)(target - (site + 5)));
-        _memory.Write(site + 1, BitConverter.GetBytes(rel));
+        Span<byte> bytes = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, rel);
+        _memory.Write(site + 1, bytes);
     }
 
     private static (byte[] Bytes, AssemblerResult Result) Assemble(Assembler assembler, nint rip)

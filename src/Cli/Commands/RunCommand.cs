@@ -69,6 +69,11 @@ public sealed class RunCommand : Command
                 : throw new CommandException($"--timeout takes a positive number of seconds, not '{seconds}'");
         }
 
+        if (engine == "jit")
+        {
+            JitEngine.PrepareInBackground(); // while the program loads
+        }
+
         ForkSnapshot? snapshot = resumeFork is null ? null : ReadSnapshot(resumeFork);
         string path = snapshot?.ExecutablePath ?? arguments.Positionals[0];
         if (snapshot is null && !File.Exists(path))
