@@ -13,6 +13,7 @@
 #   --engines LIST     the runners to use, a subset of "native qemu interp jit" (default: all four)
 #   --repeat N         run each measurement N times and keep the fastest (default 1)
 #   --interp-limit S   stop an interpreter run after S seconds, shown as ">S" (default 120; 0: no limit)
+# Environment: ISA_CLI_DIR=DIR builds and runs DIR/isa instead of .deps/isa/isa.
 # Workloads: startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort
 # Exit status: 0 when every run gave the reference output, 1 when one did not, 2 on a setup error.
 # Needs scripts/setup-deps.sh (qemu-user, the cross gcc, the mipsel sysroot, busybox, lua5.4, time).
@@ -23,7 +24,7 @@ SELF="$ROOT/bench/run.sh"
 PROGRAMS="$ROOT/bench/programs"
 SYSROOT="$ROOT/.deps/sysroot-mipsel"
 OUT="$ROOT/.deps/bench"
-ISA="$ROOT/.deps/isa/isa"
+ISA="${ISA_CLI_DIR:-$ROOT/.deps/isa}/isa"
 ALL_ENGINES=(native qemu interp jit)
 ALL_WORKLOADS=(startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort)
 
@@ -80,7 +81,7 @@ command -v gcc >/dev/null && command -v mipsel-linux-gnu-gcc >/dev/null \
 [[ -x $SYSROOT/bin/busybox && -x $SYSROOT/usr/bin/lua5.4 ]] || die "the mipsel sysroot is missing: run bash scripts/setup-deps.sh"
 
 if uses interp || uses jit; then
-  log "building the isa CLI (Release, ReadyToRun: scripts/build-cli.sh)"
+  log "building the isa CLI (NativeAOT: scripts/build-cli.sh)"
   bash "$ROOT/scripts/build-cli.sh" || die "building the isa CLI failed"
 fi
 

@@ -17,7 +17,8 @@ SYSROOT="$DEPS/sysroot-mipsel"
 DEBS="$DEPS/debs-mipsel"
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C  # LC_ALL: apt output is parsed below
 
-# Host packages (amd64). gcc/libc6-dev are for the native x86-64 builds. Installed with
+# Host packages (amd64). gcc/libc6-dev are for the native x86-64 builds and the NativeAOT link of
+# the isa CLI (scripts/build-cli.sh). Installed with
 # --no-install-recommends, so the cross libc headers (only Recommended by the cross gcc) and
 # picolibc (the RV32 libc: ships an rv32im/ilp32 multilib) are listed explicitly.
 # qemu-user-binfmt (Recommended by qemu-user) is deliberately not installed.

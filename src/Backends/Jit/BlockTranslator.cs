@@ -23,6 +23,12 @@ internal sealed class BlockTranslator
     private readonly JitRuntimeStubs _stubs;
     private readonly int _insnBytes;
 
+    // One assembler for every block (reset each time): a new one allocates its instruction list again.
+    private readonly Assembler _assembler = new(64);
+
+    // The instructions of the block being decoded, reused likewise (a first visit only counts them).
+    private readonly List<GuestInstruction> _decoded = [];
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
@@ -67,7 +73,8 @@ internal sealed class BlockTranslator
 
     private List<GuestInstruction> Decode(ulong pc)
     {
-        var list = new List<GuestInstruction>();
+        List<GuestInstruction> list = _decoded;
+        list.Clear();
         ulong p = pc;
         bool delaySlotNext = false;
         Span<byte> bytes = stackalloc byte[8];
@@ -119,7 +126,8 @@ internal sealed class BlockTranslator
             }
         }
 
-        var a = new Assembler(64);
+        Assembler a = _assembler;
+        a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing))) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
         e.AllocateHomes();

@@ -127,7 +127,9 @@ internal sealed unsafe class JitCpu : ICpu
             {
                 case ExitReason.Link:
                     NextPc = Pc + (ulong)_insnBytes;
-                    if (_engine.GetBlock(Pc) is { } target)
+                    // A target never reached before is interpreted first (the next lookup), as any block is:
+                    // linking to it now would translate code that may run only once.
+                    if ((!_engine.Options.InterpretFirstVisit || _engine.Visited(Pc)) && _engine.GetBlock(Pc) is { } target)
                     {
                         _engine.Link(*(nint*)(_state + JitContext.ExitSite), target);
                     }

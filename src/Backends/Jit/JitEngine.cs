@@ -11,7 +11,7 @@ namespace Isa.Backends.Jit;
 /// </summary>
 public sealed unsafe class JitEngine : IDisposable
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly Dictionary<ulong, JitBlock?> _blocks = [];
     private readonly Dictionary<uint, List<ulong>> _pages = [];
     private readonly HashSet<ulong> _visits = [];
@@ -42,6 +42,28 @@ public sealed unsafe class JitEngine : IDisposable
 
     ~JitEngine() => FreeLookup();
 
+    /// <summary>
+    /// Creates the process's code memory, its fault handler and Iced's encoder tables (milliseconds:
+    /// thousands of objects) on another thread, so a caller with other start-up work, such as loading
+    /// the program, does not wait for them when it creates the engine.
+    /// </summary>
+    public static void PrepareInBackground()
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                _ = CodeBuffer.Shared;
+            }
+            catch (Exception)
+            {
+                // Not here: creating the engine meets the same failure (the lazy value keeps it) and reports it.
+            }
+        })
+        { IsBackground = true, Name = "jit-prepare" };
+        thread.Start();
+    }
+
     public GuestIsa Isa { get; }
 
     public GuestMemory Memory { get; }
@@ -62,6 +84,15 @@ public sealed unsafe class JitEngine : IDisposable
 
     /// <summary>A CPU for one guest thread that runs on this engine.</summary>
     public ICpu CreateCpu() => new JitCpu(this, Isa.CreateCpu(Memory));
+
+    /// <summary>True once the block at <paramref name="pc"/> has been reached (interpreted or translated).</summary>
+    internal bool Visited(ulong pc)
+    {
+        lock (_lock)
+        {
+            return _visits.Contains(pc) || _blocks.ContainsKey(pc);
+        }
+    }
 
     /// <summary>The block at <paramref name="pc"/>, translating it on first use; null if its first instruction must be interpreted.</summary>
     internal JitBlock? GetBlock(ulong pc) => GetBlock(pc, translateNow: true, out _);
@@ -95,9 +126,14 @@ public sealed unsafe class JitEngine : IDisposable
             ulong end = pc + (ulong)Isa.InstructionBytes;
             if (t is not null)
             {
-                var labels = new List<Iced.Intel.Label> { t.Entry };
-                labels.AddRange(t.InstructionStarts);
-                labels.AddRange(t.Links.Select(l => l.Site));
+                var labels = new Iced.Intel.Label[1 + t.InstructionStarts.Length + t.Links.Count];
+                labels[0] = t.Entry;
+                t.InstructionStarts.CopyTo(labels, 1);
+                for (int i = 0; i < t.Links.Count; i++)
+                {
+                    labels[1 + t.InstructionStarts.Length + i] = t.Links[i].Site;
+                }
+
                 CodeBuffer.Placed placed = Code.Place(t.Assembler, labels);
                 block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
                 _byAddress.Add(block);

@@ -70,6 +70,11 @@ public sealed class RunCommand : Command
                 : throw new CommandException($"--timeout takes a positive number of seconds, not '{seconds}'");
         }
 
+        if (engine == "jit")
+        {
+            JitEngine.PrepareInBackground(); // while the program loads
+        }
+
         ForkSnapshot? snapshot = resumeFork is null ? null : ReadSnapshot(resumeFork);
         string path = snapshot?.ExecutablePath ?? arguments.Positionals[0];
         if (snapshot is null && !File.Exists(path))
@@ -144,7 +149,7 @@ public sealed class RunCommand : Command
             {
                 JitStatistics j = jit.Statistics;
                 double t = j.TranslationTime.TotalSeconds;
-                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.0} million/s), {j.Invalidations} invalidated ({j})");
+                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.00} million/s), {j.Invalidations} invalidated ({j})");
             }
         }
 
@@ -181,7 +186,7 @@ public sealed class RunCommand : Command
         List<string> command = [self];
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            command.Add(typeof(RunCommand).Assembly.Location); // run as `dotnet isa.dll`
+            command.Add(Path.Combine(AppContext.BaseDirectory, typeof(RunCommand).Assembly.GetName().Name + ".dll")); // run as `dotnet isa.dll`
         }
 
         command.AddRange(["run", "--engine", engine, "--isa", isa.Name]);

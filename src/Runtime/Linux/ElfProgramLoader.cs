@@ -91,14 +91,27 @@ public static class ElfProgramLoader
             MemoryPermissions perms = (segment.Flags.HasFlag(ElfSegmentFlags.Read) ? MemoryPermissions.Read : 0)
                 | (segment.Flags.HasFlag(ElfSegmentFlags.Write) ? MemoryPermissions.Write : 0)
                 | (segment.Flags.HasFlag(ElfSegmentFlags.Execute) ? MemoryPermissions.Execute : 0);
+            // Runs of pages, not single pages: each mapping call is a host syscall that splits the window.
+            ulong run = 0, runLength = 0;
             for (ulong page = start & ~GuestMemory.PageMask; page < last; page += GuestMemory.PageSize)
             {
                 if (!memory.IsMapped((uint)page))
                 {
-                    memory.Map((uint)page, GuestMemory.PageSize, MemoryPermissions.ReadWrite);
+                    run = runLength == 0 ? page : run;
+                    runLength += GuestMemory.PageSize;
+                }
+                else if (runLength != 0)
+                {
+                    memory.Map((uint)run, runLength, MemoryPermissions.ReadWrite);
+                    runLength = 0;
                 }
 
                 permissions[(uint)page] = permissions.GetValueOrDefault((uint)page) | perms;
+            }
+
+            if (runLength != 0)
+            {
+                memory.Map((uint)run, runLength, MemoryPermissions.ReadWrite);
             }
 
             memory.Poke(start, segment.Data.Span);
@@ -110,9 +123,18 @@ public static class ElfProgramLoader
             end = Math.Max(end, (uint)last);
         }
 
-        foreach ((uint page, MemoryPermissions perms) in permissions)
+        // Consecutive pages with the same permissions get one protection call.
+        uint[] pages = [.. permissions.Keys.Order()];
+        for (int i = 0; i < pages.Length;)
         {
-            memory.Protect(page, GuestMemory.PageSize, perms);
+            int j = i + 1;
+            while (j < pages.Length && pages[j] == pages[j - 1] + GuestMemory.PageSize && permissions[pages[j]] == permissions[pages[i]])
+            {
+                j++;
+            }
+
+            memory.Protect(pages[i], (ulong)(j - i) * GuestMemory.PageSize, permissions[pages[i]]);
+            i = j;
         }
 
         return (end, phdrAddress);
@@ -135,8 +157,13 @@ public static class ElfProgramLoader
         var envpEnds = envp.Select(StringAt).ToList();
         uint execfnEnd = StringAt(process.ExecutablePath);
         int randomOffset = strings.Count;
+        // From the host kernel, as qemu-user does: the crypto library's generator would first load
+        // and initialise OpenSSL, milliseconds of every start.
         var random = new byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+        if (!HostSyscalls.TryGetRandom(random))
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(random);
+        }
         strings.AddRange(random);
 
         uint stringsBase = (uint)((top - strings.Count - 16) & ~15u);

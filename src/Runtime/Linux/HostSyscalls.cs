@@ -28,6 +28,15 @@ internal static unsafe partial class HostSyscalls
         return result == -1 ? -Marshal.GetLastPInvokeError() : result;
     }
 
+    /// <summary>Fills <paramref name="bytes"/> from the kernel's getrandom; false if it could not.</summary>
+    public static bool TryGetRandom(Span<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            return Call(Getrandom, (long)p, bytes.Length) == bytes.Length;
+        }
+    }
+
     /// <summary>A syscall with a NUL-terminated path argument first (after an optional directory fd).</summary>
     public static long CallWithPath(long number, long dirFd, byte[] path, long b = 0, long c = 0, long d = 0)
     {

@@ -1,0 +1,193 @@
+using Iced.Intel;
+using Isa.Backends.Jit;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Isa.Tests.Backends.Jit;
+
+/// <summary>
+/// The JIT's own layout (<see cref="CodeLayout"/>) against Iced's block encoder on random blocks with
+/// forward and backward label branches (some too far for a short one), RIP-relative label operands,
+/// data bytes and branches to far absolute addresses: decoded, both give the same instructions, every
+/// branch and RIP-relative operand reaching the same instruction (or the same absolute address), and
+/// the labels at the same instructions. The bytes may differ only in branch sizes: the block encoder
+/// starts from near branches and shrinks them, the layout starts short and grows them, so its code is
+/// never longer.
+/// </summary>
+public sealed class CodeLayoutTests
+{
+    private const ulong Rip = 0x7f12_3456_0000;
+    private const ulong FarTarget = Rip + 0x1000_0000; // the runtime stubs: far enough that the block encoder picks near too
+
+    [Fact]
+    public void RandomBlocksDecodeAsIcedsBlockEncoderOutputDoes()
+    {
+        var random = new Random(4242);
+        var layout = new CodeLayout();
+        for (int n = 0; n < 300; n++)
+        {
+            var a = new Assembler(64);
+            List<Label> labels = RandomBlock(a, random);
+            ulong rip = Rip + (ulong)(random.Next(1 << 20) * 16);
+            var stream = new MemoryStream();
+            AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), rip, BlockEncoderOptions.ReturnNewInstructionOffsets);
+            byte[] expectedBytes = stream.ToArray();
+
+            Assert.True(layout.TryEncode(a.Instructions, rip), $"block {n} was declined");
+            byte[] actualBytes = layout.Code.ToArray();
+            List<Instruction> expected = Decode(expectedBytes, rip), actual = Decode(actualBytes, rip);
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.True(actualBytes.Length <= expectedBytes.Length);
+            Dictionary<ulong, int> expectedIndex = IndexByAddress(expected), actualIndex = IndexByAddress(actual);
+            string Where(ulong target, Dictionary<ulong, int> index) => index.TryGetValue(target, out int i) ? $"instruction {i}" : $"0x{target:x}";
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Instruction e = expected[i], x = actual[i];
+                Assert.Equal(e.Mnemonic, x.Mnemonic);
+                if (e.OpCount > 0 && e.Op0Kind == OpKind.NearBranch64)
+                {
+                    Assert.Equal(Where(e.NearBranch64, expectedIndex), Where(x.NearBranch64, actualIndex));
+                }
+                else if (e.IsIPRelativeMemoryOperand)
+                {
+                    Assert.Equal(Where(e.IPRelativeMemoryAddress, expectedIndex), Where(x.IPRelativeMemoryAddress, actualIndex));
+                    Assert.Equal(e.Code, x.Code);
+                }
+                else
+                {
+                    Assert.Equal(expectedBytes.AsSpan((int)(e.IP - rip), e.Length).ToArray(), actualBytes.AsSpan((int)(x.IP - rip), x.Length).ToArray());
+                }
+            }
+
+            foreach (Label label in labels)
+            {
+                Assert.Equal(Where(result.GetLabelRIP(label), expectedIndex), Where((ulong)layout.LabelAddress(label, rip), actualIndex));
+            }
+        }
+    }
+
+    [Fact]
+    public void ABranchWithNoNearFormIsDeclined()
+    {
+        var a = new Assembler(64);
+        Label top = a.CreateLabel();
+        a.Label(ref top);
+        a.dec(ecx);
+        a.loop(top);
+
+        Assert.False(new CodeLayout().TryEncode(a.Instructions, Rip));
+    }
+
+    [Fact]
+    public void AnAbsoluteTargetOutOfReachIsDeclined()
+    {
+        var a = new Assembler(64);
+        a.jmp(Rip + 0x1_0000_0000);
+
+        Assert.False(new CodeLayout().TryEncode(a.Instructions, Rip));
+    }
+
+    private static List<Instruction> Decode(byte[] code, ulong rip)
+    {
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code), rip);
+        var list = new List<Instruction>();
+        while (decoder.IP < rip + (ulong)code.Length)
+        {
+            decoder.Decode(out Instruction instruction);
+            Assert.NotEqual(Code.INVALID, instruction.Code);
+            list.Add(instruction);
+        }
+
+        return list;
+    }
+
+    private static Dictionary<ulong, int> IndexByAddress(List<Instruction> instructions)
+    {
+        var index = new Dictionary<ulong, int>();
+        for (int i = 0; i < instructions.Count; i++)
+        {
+            index[instructions[i].IP] = i;
+        }
+
+        return index;
+    }
+
+    /// <summary>A block as the translator makes them: straight code, label branches both ways, exits to far stubs.</summary>
+    private static List<Label> RandomBlock(Assembler a, Random random)
+    {
+        var labels = new List<Label>();
+        for (int i = 0; i < 1 + random.Next(8); i++)
+        {
+            labels.Add(a.CreateLabel());
+        }
+
+        var bound = new bool[labels.Count];
+        int steps = 4 + random.Next(random.Next(2) == 0 ? 20 : 200);
+        for (int step = 0; step < steps; step++)
+        {
+            int unbound = Array.IndexOf(bound, false);
+            if (unbound >= 0 && random.Next(6) == 0)
+            {
+                Label l = labels[unbound];
+                a.Label(ref l);
+                labels[unbound] = l;
+                bound[unbound] = true;
+            }
+
+            Label target = labels[random.Next(labels.Count)];
+            switch (random.Next(12))
+            {
+                case 0:
+                    a.jmp(target);
+                    break;
+                case 1:
+                    a.jne(target);
+                    break;
+                case 2:
+                    a.jl(target);
+                    break;
+                case 3:
+                    a.lea(rax, __[target]);
+                    break;
+                case 4:
+                    a.jmp(FarTarget);
+                    break;
+                case 5:
+                    a.call(FarTarget + 64);
+                    break;
+                case 6:
+                    a.db(0xE9, 0, 0, 0, 0);
+                    break;
+                case 7:
+                    a.mov(rax, (long)random.NextInt64());
+                    break;
+                case 8:
+                    a.mov(__dword_ptr[rbx + random.Next(4096)], (uint)random.Next());
+                    break;
+                case 9:
+                    a.mov(__dword_ptr.gs[edi + random.Next(256)], eax);
+                    break;
+                case 10:
+                    a.je(FarTarget + 128);
+                    break;
+                default:
+                    a.add(r12d, random.Next(1000));
+                    break;
+            }
+        }
+
+        // Every label is bound (an assembler rejects a block with a branch to nowhere).
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (!bound[i])
+            {
+                Label l = labels[i];
+                a.Label(ref l);
+                labels[i] = l;
+                a.nop();
+            }
+        }
+
+        a.ret();
+        return labels;
+    }
+}
