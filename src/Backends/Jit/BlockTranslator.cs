@@ -135,11 +135,14 @@ internal sealed class BlockTranslator
             e.BeginInstruction(insn.Pc, i, insn.InDelaySlot);
             if ((insn.Flags & InstructionFlags.Jump) != 0)
             {
-                // The successor unless the instruction jumps: after the delay slot, or the next one.
+                // The successor unless a conditional jump jumps: after the delay slot, or the next one.
                 anyJump = true;
-                ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
-                a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
-                e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
+                if ((insn.Flags & InstructionFlags.Branch) != 0)
+                {
+                    ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
+                    a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                    e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
+                }
             }
 
             if (callOuts.Contains(i))

@@ -9,7 +9,7 @@ namespace Isa.Backends.Jit;
 /// </summary>
 internal sealed class JitRuntimeStubs
 {
-    public const int LookupEntries = 4096;
+    public const int LookupEntries = 65536;
     public const int LookupEntryBytes = 16;
 
     private JitRuntimeStubs(nint entry, nint exit, nint indirectJump, nint faultLanding)
