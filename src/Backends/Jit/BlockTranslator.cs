@@ -22,6 +22,7 @@ internal sealed class BlockTranslator
     private readonly JitOptions _options;
     private readonly JitRuntimeStubs _stubs;
     private readonly int _insnBytes;
+    private readonly int _instructionShift;
 
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
@@ -30,6 +31,7 @@ internal sealed class BlockTranslator
         _options = options;
         _stubs = stubs;
         _insnBytes = isa.InstructionBytes;
+        _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
     }
 
     /// <summary>The block at <paramref name="pc"/>, or null if its first instruction must be interpreted.</summary>
@@ -259,7 +261,17 @@ internal sealed class BlockTranslator
                 e.Bind(ref skip);
             }
 
-            a.jmp((ulong)_stubs.IndirectJump);
+            if (e.IndirectTarget)
+            {
+                Label miss = a.CreateLabel();
+                JitRuntimeStubs.EmitProbe(a, pcOffset, nextPcOffset, _instructionShift, miss);
+                e.Bind(ref miss);
+                a.jmp((ulong)_stubs.LookupMiss);
+            }
+            else
+            {
+                a.jmp((ulong)_stubs.IndirectJump);
+            }
         }
         else
         {
