@@ -14,6 +14,7 @@
 #   --repeat N         run each measurement N times and keep the fastest (default 1)
 #   --interp-limit S   stop an interpreter run after S seconds, shown as ">S" (default 120; 0: no limit)
 # Workloads: startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort
+# ISA_CLI_DIR=DIR builds and runs the isa CLI there instead of .deps/isa (which may be shared).
 # Exit status: 0 when every run gave the reference output, 1 when one did not, 2 on a setup error.
 # Needs scripts/setup-deps.sh (qemu-user, the cross gcc, the mipsel sysroot, busybox, lua5.4, time).
 set -euo pipefail
@@ -23,7 +24,7 @@ SELF="$ROOT/bench/run.sh"
 PROGRAMS="$ROOT/bench/programs"
 SYSROOT="$ROOT/.deps/sysroot-mipsel"
 OUT="$ROOT/.deps/bench"
-ISA="$ROOT/.deps/isa/isa"
+ISA="${ISA_CLI_DIR:-$ROOT/.deps/isa}/isa"
 ALL_ENGINES=(native qemu interp jit)
 ALL_WORKLOADS=(startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort)
 
