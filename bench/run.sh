@@ -15,6 +15,7 @@
 #   --interp-limit S   stop an interpreter run after S seconds, shown as ">S" (default 120; 0: no limit)
 # Environment: ISA_CLI_DIR=DIR builds and runs DIR/isa instead of .deps/isa/isa.
 # Workloads: startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort
+# ISA_CLI_DIR=DIR builds and runs the isa CLI there instead of .deps/isa (which may be shared).
 # Exit status: 0 when every run gave the reference output, 1 when one did not, 2 on a setup error.
 # Needs scripts/setup-deps.sh (qemu-user, the cross gcc, the mipsel sysroot, busybox, lua5.4, time).
 set -euo pipefail

@@ -22,6 +22,7 @@ internal sealed class BlockTranslator
     private readonly JitOptions _options;
     private readonly JitRuntimeStubs _stubs;
     private readonly int _insnBytes;
+    private readonly int _instructionShift;
 
     // One assembler for every block (reset each time): a new one allocates its instruction list again.
     private readonly Assembler _assembler = new(64);
@@ -36,6 +37,7 @@ internal sealed class BlockTranslator
         _options = options;
         _stubs = stubs;
         _insnBytes = isa.InstructionBytes;
+        _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
     }
 
     /// <summary>The block at <paramref name="pc"/>, or null if its first instruction must be interpreted.</summary>
@@ -143,11 +145,14 @@ internal sealed class BlockTranslator
             e.BeginInstruction(insn.Pc, i, insn.InDelaySlot);
             if ((insn.Flags & InstructionFlags.Jump) != 0)
             {
-                // The successor unless the instruction jumps: after the delay slot, or the next one.
+                // The successor unless a conditional jump jumps: after the delay slot, or the next one.
                 anyJump = true;
-                ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
-                a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
-                e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
+                if ((insn.Flags & InstructionFlags.Branch) != 0)
+                {
+                    ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
+                    a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                    e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
+                }
             }
 
             if (callOuts.Contains(i))
@@ -264,7 +269,17 @@ internal sealed class BlockTranslator
                 e.Bind(ref skip);
             }
 
-            a.jmp((ulong)_stubs.IndirectJump);
+            if (e.IndirectTarget)
+            {
+                Label miss = a.CreateLabel();
+                JitRuntimeStubs.EmitProbe(a, pcOffset, nextPcOffset, _instructionShift, miss);
+                e.Bind(ref miss);
+                a.jmp((ulong)_stubs.LookupMiss);
+            }
+            else
+            {
+                a.jmp((ulong)_stubs.IndirectJump);
+            }
         }
         else
         {

@@ -101,6 +101,11 @@ internal sealed unsafe class JitCpu : ICpu
     {
         IExecutionHost host = _engine.Host;
         host.PrepareThread(Memory);
+        // Where the last run stopped (a budget's end) is often the middle of a block: unless a block
+        // starts there, it is interpreted to its block's end and does not count as a visit, so that
+        // every place a budget happened to end does not become a block of its own.
+        bool resumed = _engine.Options.InterpretFirstVisit;
+        bool lookupMiss = false;
         while (true)
         {
             if (budget <= 0)
@@ -111,7 +116,15 @@ internal sealed unsafe class JitCpu : ICpu
             ulong pc = Pc;
             bool plain = NextPc == pc + (ulong)_insnBytes && (pc & (ulong)(_insnBytes - 1)) == 0;
             int interpret = 1;
-            JitBlock? block = plain ? _engine.GetBlock(pc, translateNow: !_engine.Options.InterpretFirstVisit, out interpret) : null;
+            JitBlock? block = plain ? _engine.GetBlock(pc, translateNow: !_engine.Options.InterpretFirstVisit, out interpret, countVisit: !resumed) : null;
+            resumed = false;
+            if (lookupMiss && block is not null)
+            {
+                // Another target took its table entry: it gets it back, or every later jump here misses too.
+                _engine.Remember(block);
+            }
+
+            lookupMiss = false;
             if (block is null)
             {
                 if (Interpret(ref budget, Math.Max(1, Math.Min(interpret, budget))) is { } stop)
@@ -123,6 +136,7 @@ internal sealed unsafe class JitCpu : ICpu
             }
 
             var reason = (ExitReason)host.Run((nint)_state, block.Entry);
+            _engine.Statistics.CountExit(reason == ExitReason.Lookup);
             switch (reason)
             {
                 case ExitReason.Link:
@@ -137,6 +151,7 @@ internal sealed unsafe class JitCpu : ICpu
                     break;
                 case ExitReason.Lookup:
                     NextPc = Pc + (ulong)_insnBytes;
+                    lookupMiss = true;
                     break;
                 case ExitReason.Budget:
                     NextPc = Pc + (ulong)_insnBytes;

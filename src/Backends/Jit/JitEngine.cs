@@ -64,6 +64,9 @@ public sealed unsafe class JitEngine : IDisposable
         thread.Start();
     }
 
+    /// <summary>Entries of the direct-mapped table computed jumps look their target up in (guest PCs this many instructions apart share one).</summary>
+    public const int LookupTableEntries = JitRuntimeStubs.LookupEntries;
+
     public GuestIsa Isa { get; }
 
     public GuestMemory Memory { get; }
@@ -100,9 +103,10 @@ public sealed unsafe class JitEngine : IDisposable
     /// <summary>
     /// The block at <paramref name="pc"/>; a block seen for the first time is not translated yet
     /// (code that runs once, like start-up and the dynamic linker, is cheaper to interpret than to
-    /// translate): then <paramref name="interpret"/> is how many instructions it holds.
+    /// translate): then <paramref name="interpret"/> is how many instructions it holds. Without
+    /// <paramref name="countVisit"/> the visit does not count as one.
     /// </summary>
-    internal JitBlock? GetBlock(ulong pc, bool translateNow, out int interpret)
+    internal JitBlock? GetBlock(ulong pc, bool translateNow, out int interpret, bool countVisit = true)
     {
         interpret = 0;
         lock (_lock)
@@ -112,7 +116,7 @@ public sealed unsafe class JitEngine : IDisposable
                 return known;
             }
 
-            if (!translateNow && _visits.Add(pc))
+            if (!translateNow && (countVisit ? _visits.Add(pc) : !_visits.Contains(pc)))
             {
                 interpret = _translator.Length(pc);
                 return null;
@@ -177,6 +181,18 @@ public sealed unsafe class JitEngine : IDisposable
 
             Statistics.TranslationTicks += Stopwatch.GetTimestamp() - start;
             return block;
+        }
+    }
+
+    /// <summary>Puts a block (back) into the computed-jump table.</summary>
+    internal void Remember(JitBlock block)
+    {
+        lock (_lock)
+        {
+            if (block.Valid)
+            {
+                SetLookup(block.Pc, block.Entry);
+            }
         }
     }
 
@@ -301,11 +317,29 @@ public sealed unsafe class JitEngine : IDisposable
 /// <summary>What the JIT has done so far.</summary>
 public sealed class JitStatistics
 {
+    private long _exits;
+    private long _lookupMisses;
+
     public long Blocks { get; internal set; }
 
     public long GuestInstructions { get; internal set; }
 
     public long Invalidations { get; internal set; }
+
+    /// <summary>Returns to the dispatcher from JIT code (a lookup miss, a link request, a budget's end, a trap or call-out).</summary>
+    public long Exits => _exits;
+
+    /// <summary>Computed jumps whose target the lookup table did not hold.</summary>
+    public long LookupMisses => _lookupMisses;
+
+    internal void CountExit(bool lookupMiss)
+    {
+        Interlocked.Increment(ref _exits);
+        if (lookupMiss)
+        {
+            Interlocked.Increment(ref _lookupMisses);
+        }
+    }
 
     internal long TranslationTicks { get; set; }
 
@@ -313,7 +347,7 @@ public sealed class JitStatistics
 
     internal long PlaceTicks { get; set; }
 
-    public override string ToString() => $"emit {Stopwatch.GetElapsedTime(0, EmitTicks).TotalMilliseconds:0} ms, encode {Stopwatch.GetElapsedTime(0, PlaceTicks).TotalMilliseconds:0} ms";
+    public override string ToString() => $"emit {Stopwatch.GetElapsedTime(0, EmitTicks).TotalMilliseconds:0} ms, encode {Stopwatch.GetElapsedTime(0, PlaceTicks).TotalMilliseconds:0} ms, {Exits} exits, {LookupMisses} lookup misses";
 
     public TimeSpan TranslationTime => Stopwatch.GetElapsedTime(0, TranslationTicks);
 }

@@ -9,14 +9,15 @@ namespace Isa.Backends.Jit;
 /// </summary>
 internal sealed class JitRuntimeStubs
 {
-    public const int LookupEntries = 4096;
+    public const int LookupEntries = 65536;
     public const int LookupEntryBytes = 16;
 
-    private JitRuntimeStubs(nint entry, nint exit, nint indirectJump, nint faultLanding)
+    private JitRuntimeStubs(nint entry, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding)
     {
         Entry = entry;
         Exit = exit;
         IndirectJump = indirectJump;
+        LookupMiss = lookupMiss;
         FaultLanding = faultLanding;
     }
 
@@ -28,6 +29,9 @@ internal sealed class JitRuntimeStubs
 
     /// <summary>Jumped to when the next guest PC (in the state's NextPc) is only known at run time.</summary>
     public nint IndirectJump { get; }
+
+    /// <summary>Jumped to when a probe of the lookup table missed (the state's PC is the target): asks the dispatcher.</summary>
+    public nint LookupMiss { get; }
 
     /// <summary>Where the fault handler resumes a faulting block: saves every host register, exits.</summary>
     public nint FaultLanding { get; }
@@ -71,16 +75,7 @@ internal sealed class JitRuntimeStubs
 
         // Indirect jumps: a direct-mapped table of (guest PC, host code); a miss asks the dispatcher.
         a.Label(ref indirect);
-        a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
-        a.mov(__dword_ptr[rbx + pcOffset], eax);
-        a.mov(ecx, eax);
-        a.shr(ecx, (byte)instructionShift);
-        a.and(ecx, LookupEntries - 1);
-        a.shl(rcx, 4);
-        a.add(rcx, __qword_ptr[rbx + JitContext.LookupTable]);
-        a.cmp(__dword_ptr[rcx], eax);
-        a.jne(miss);
-        a.jmp(__qword_ptr[rcx + 8]);
+        EmitProbe(a, pcOffset, nextPcOffset, instructionShift, miss);
         a.Label(ref miss);
         a.mov(eax, (int)ExitReason.Lookup);
         a.jmp(exit);
@@ -94,7 +89,27 @@ internal sealed class JitRuntimeStubs
         a.mov(eax, (int)ExitReason.HostFault);
         a.jmp(exit);
 
-        CodeBuffer.Placed placed = code.Place(a, [entry, exit, indirect, landing]);
-        return new JitRuntimeStubs(placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3]);
+        CodeBuffer.Placed placed = code.Place(a, [entry, exit, indirect, miss, landing]);
+        return new JitRuntimeStubs(placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4]);
+    }
+
+    /// <summary>
+    /// The probe of the lookup table for a jump to the state's NextPc (which becomes the PC): straight
+    /// to the target's code on a hit, to <paramref name="miss"/> otherwise. Blocks ending in a
+    /// computed jump carry their own copy, so each guest jump site has its own host indirect jump
+    /// for the branch predictor to learn.
+    /// </summary>
+    public static void EmitProbe(Assembler a, int pcOffset, int nextPcOffset, int instructionShift, Label miss)
+    {
+        a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
+        a.mov(__dword_ptr[rbx + pcOffset], eax);
+        a.mov(ecx, eax);
+        a.shr(ecx, (byte)instructionShift);
+        a.and(ecx, LookupEntries - 1);
+        a.shl(rcx, 4);
+        a.add(rcx, __qword_ptr[rbx + JitContext.LookupTable]);
+        a.cmp(__dword_ptr[rcx], eax);
+        a.jne(miss);
+        a.jmp(__qword_ptr[rcx + 8]);
     }
 }

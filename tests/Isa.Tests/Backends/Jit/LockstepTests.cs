@@ -96,6 +96,48 @@ public sealed class LockstepTests
         Assert.Equal(5UL, cpu.GetRegister(0, 2));
     }
 
+    [Theory]
+    [InlineData("mips32el")]
+    [InlineData("mips32")]
+    public void AComputedJumpTargetGetsItsLookupEntryBack(string isaName)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        using var memory = new GuestMemory();
+        // The target and the other block are a table size apart, so they share one lookup entry.
+        const uint Target = Code + 0x100, Other = Target + (JitEngine.LookupTableEntries * 4);
+        memory.Map(Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        memory.Map(Other & ~(uint)GuestMemory.PageMask, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        const uint Break = 0x0000000D, Nop = 0;
+        WriteWords(isa, memory, Code,
+        [
+            0x24080064, // addiu t0, zero, 100
+            0x0120F809, // loop: jalr t1 (the target)
+            Nop,
+            0x2508FFFF, // addiu t0, t0, -1
+            0x1500FFFC, // bnez t0, loop
+            Nop,
+            Break,
+        ]);
+        WriteWords(isa, memory, Target, [0x24420001, 0x03E00008, Nop]); // addiu v0, v0, 1; jr ra
+        WriteWords(isa, memory, Other, [Break]);
+        using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
+        ICpu cpu = engine.CreateCpu();
+
+        // The target is translated first, then the other block takes its entry.
+        cpu.Pc = Target;
+        cpu.SetRegister(0, 31, Other);
+        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100).Kind);
+
+        cpu.SetRegister(0, 2, 0);
+        cpu.SetRegister(0, 9, Target);
+        cpu.Pc = Code;
+        long missesBefore = engine.Statistics.LookupMisses;
+        Assert.Equal(TrapKind.Breakpoint, cpu.Run(10_000).Kind);
+        Assert.Equal(100UL, cpu.GetRegister(0, 2));
+        // One miss for the call and one for the return, then the table holds both: not one per call.
+        Assert.InRange(engine.Statistics.LookupMisses - missesBefore, 1, 4);
+    }
+
     /// <param name="options">JIT options beyond the addressing mode (templates, host features).</param>
     internal static void RunBoth(GuestIsa isa, MemoryAddressing addressing, ulong[] words, int seed, int sequence, JitOptions? options = null)
     {
