@@ -51,7 +51,7 @@ internal sealed class BlockTranslator
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
                 // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
-                LastFailure = e.Message;
+                LastFailure = e.Message + " @" + _isa.Disassemble(instructions[index].Word, instructions[index].Pc);
                 if (!CanCallOut(instructions[index]) || !callOuts.Add(index))
                 {
                     native = index;
