@@ -71,7 +71,7 @@ internal sealed class BlockTranslator
         ulong p = pc;
         bool delaySlotNext = false;
         Span<byte> bytes = stackalloc byte[8];
-        while (list.Count < MaxInstructions || delaySlotNext)
+        while (list.Count < Math.Min(MaxInstructions, _options.MaxBlockInstructions) || delaySlotNext)
         {
             if (!_memory.CanAccess((uint)p, (ulong)_insnBytes, MemoryPermissions.Execute))
             {

@@ -89,10 +89,11 @@ public sealed class LockstepTests
             .Where(i => fp.Contains(i) || (isa.Instructions[i].Writes.Any(fpWrites.Contains) && (isa.Instructions[i].Flags & InstructionFlags.Jump) == 0))
             .ToList();
         var covered = new HashSet<int>();
-        for (int n = 0; n < Sequences * 2; n++)
+        // Short sequences: a flag one instruction raised wrongly is not hidden by the next ones.
+        for (int n = 0; n < 300; n++)
         {
-            ulong[] words = new ulong[Length];
-            for (int k = 0; k < Length; k++)
+            ulong[] words = new ulong[6];
+            for (int k = 0; k < words.Length; k++)
             {
                 int index = covered.Count < candidates.Count ? candidates.First(c => !covered.Contains(c)) : candidates[random.Next(candidates.Count)];
                 covered.Add(index);
@@ -148,7 +149,8 @@ public sealed class LockstepTests
         using var interpreterMemory = Prepare(isa, words, seed);
         using var jitMemory = Prepare(isa, words, seed);
         ICpu interpreter = isa.CreateCpu(interpreterMemory);
-        using var engine = new JitEngine(isa, jitMemory, new JitOptions { Addressing = addressing, InterpretFirstVisit = false });
+        // Blocks no longer than the sequence: a block longer than the budget left would be interpreted.
+        using var engine = new JitEngine(isa, jitMemory, new JitOptions { Addressing = addressing, InterpretFirstVisit = false, MaxBlockInstructions = words.Length });
         ICpu jit = engine.CreateCpu();
         SeedRegisters(isa, interpreter, seed, floats);
         SeedRegisters(isa, jit, seed, floats);
