@@ -59,7 +59,7 @@ internal sealed class BlockTranslator
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
                 // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
-                LastFailure = e.Message;
+                LastFailure = e.Message + " @" + _isa.Disassemble(instructions[index].Word, instructions[index].Pc);
                 if (!CanCallOut(instructions[index]) || !callOuts.Add(index))
                 {
                     native = index;
@@ -80,7 +80,7 @@ internal sealed class BlockTranslator
         ulong p = pc;
         bool delaySlotNext = false;
         Span<byte> bytes = stackalloc byte[8];
-        while (list.Count < MaxInstructions || delaySlotNext)
+        while (list.Count < Math.Min(MaxInstructions, _options.MaxBlockInstructions) || delaySlotNext)
         {
             if (!_memory.CanAccess((uint)p, (ulong)_insnBytes, MemoryPermissions.Execute))
             {

@@ -39,6 +39,9 @@ internal static class JitContext
     /// <summary>How many instructions the interpreter completed in the last call-out.</summary>
     public const int CallOutRetired = Base + 88;
 
+    /// <summary>The exception flags (<c>FloatFlags</c> bits) of the floating-point instruction running natively.</summary>
+    public const int FloatFlags = Base + 96;
+
     /// <summary>Sixteen host registers as the fault landing pad saved them (RAX .. R15).</summary>
     public const int SavedRegisters = Base + 128;
 

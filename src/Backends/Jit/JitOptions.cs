@@ -16,6 +16,12 @@ public sealed record JitOptions
     /// </summary>
     public bool InterpretFirstVisit { get; init; } = true;
 
+    /// <summary>
+    /// The longest block (also bounded by ISA_JIT_MAX_BLOCK). Tests that run a few instructions set
+    /// it to their count: a block longer than the budget left is interpreted, not run.
+    /// </summary>
+    public int MaxBlockInstructions { get; init; } = int.MaxValue;
+
     /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
     public bool UseMovbe { get; init; } = X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0;
 

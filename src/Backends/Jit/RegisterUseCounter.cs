@@ -65,7 +65,31 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     {
     }
 
+    public JitValue FloatArithmetic(JitFloatOp op, JitFloatFormat format, JitValue left, JitValue right, JitValue roundingMode) => Opaque(FloatType(format));
+
+    public JitValue FloatCompare(JitFloatCompare op, JitFloatFormat format, JitValue left, JitValue right) => Opaque(JitType.Bool);
+
+    public JitValue FloatToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode) => Opaque(FloatType(to));
+
+    public JitValue IntegerToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode) => Opaque(FloatType(to));
+
+    public JitValue FloatToInteger(JitValue operand, JitFloatFormat from, JitType type, JitValue roundingMode) => Opaque(type);
+
+    public void ClearFloatFlags()
+    {
+    }
+
+    public JitValue FloatFlags() => Opaque(JitType.U32);
+
+    public void RaiseFloatFlags(JitValue flags)
+    {
+    }
+
     public JitValue Let(JitValue value) => value;
+
+    public JitScope BeginScope() => default;
+
+    public JitValue EndScope(JitScope scope, JitValue result) => result;
 
     public JitVariable NewVariable(JitType type) => new(0, type);
 
@@ -112,6 +136,8 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
             Count(r.File, Constant((ulong)r.Index, JitType.U32));
         }
     }
+
+    private static JitType FloatType(JitFloatFormat format) => format == JitFloatFormat.Double ? JitType.U64 : JitType.U32;
 
     private static JitValue Opaque(JitType type) => new(JitValueKind.Dead, 0, 0, type);
 

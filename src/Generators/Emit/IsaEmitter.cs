@@ -225,7 +225,7 @@ internal static class IsaEmitter
         {
             ["template_fields"] = string.Join(", ", isa.Instructions.Where(i => i.X64Template is not null).Select(X64TemplateEmitter.FieldName)),
             ["unsupported_lines"] = unsupported.Count == 0 ? new List<string> { "(none)" } : lines,
-            ["functions"] = isa.Functions.Where(f => f.ReturnType.Kind is TypeKind.Int or TypeKind.Bool or TypeKind.Void && JitLowering.Supports(f.Body) && f.Parameters.All(p => p.Type.Kind is TypeKind.Int or TypeKind.Bool)).Select(f =>
+            ["functions"] = isa.Functions.Where(f => JitLowering.Supports(f.ReturnType) && JitLowering.Supports(f.Body) && f.Parameters.All(p => JitLowering.Supports(p.Type))).Select(f =>
             {
                 var w = new CodeWriter(2);
                 JitLowering.Function(w, isa, f);

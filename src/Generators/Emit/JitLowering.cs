@@ -10,8 +10,10 @@ namespace Isa.Generators.Emit;
 /// Renders the semantics IR as C# that drives an <c>IJitEmitter</c>: each expression becomes a call
 /// that returns a <c>JitValue</c>, each statement a call or structured control flow. The emitter folds
 /// constants (fields are constants at translation time), so the rendering stays a plain walk.
-/// Semantics that use floating point are not lowered yet: <see cref="Supports"/> says so, and the
-/// execution host interprets those instructions.
+/// Floating-point values are their IEEE bit patterns (u32, u64): the bit builtins are free, and the
+/// rounded operations become the emitter's FloatArithmetic, FloatCompare and conversions. Constructs
+/// without a lowering (fma, f_to_u64): <see cref="Supports"/> says no, and the execution host
+/// interprets those instructions.
 /// </summary>
 internal sealed class JitLowering
 {
@@ -22,6 +24,15 @@ internal sealed class JitLowering
     {
         "load8", "load16", "load32", "load64", "store8", "store16", "store32", "store64", "cas32", "jump",
         "nullify_delay_slot", "big_endian", "clz", "ctz", "popcount", "bitrev", "byteswap", "rotr", "rotl",
+        "f32_from_bits", "f64_from_bits", "bits", "fadd", "fsub", "fmul", "fdiv", "fsqrt", "fabs", "fneg",
+        "is_nan", "is_snan", "f_eq", "f_lt", "f_le", "f32_to_f64", "f64_to_f32", "int_to_f32", "int_to_f64",
+        "f_to_s32", "f_to_u32", "f_to_s64", "fp_flags", "fp_raise", "fp_clear",
+    };
+
+    /// <summary>Builtins without side effects or exits: both sides of a conditional using them can be computed.</summary>
+    private static readonly HashSet<string> Pure = new()
+    {
+        "f32_from_bits", "f64_from_bits", "bits", "fabs", "fneg", "is_nan", "is_snan", "f_eq", "f_lt", "f_le", "big_endian",
     };
     private readonly IsaModel _isa;
     private readonly HashSet<Local> _mutable;
@@ -45,6 +56,12 @@ internal sealed class JitLowering
     {
         bool returns = ContainsReturn(insn.Body);
         var lowering = new JitLowering(isa, insn.Body, null, "end");
+        if (insn.Flags.Contains("FloatingPoint"))
+        {
+            // As the interpreter starts each floating-point instruction with no exception flags.
+            w.Line($"{Emitter}.ClearFloatFlags();");
+        }
+
         if (returns)
         {
             w.Line($"JitLabel end = {Emitter}.NewLabel();");
@@ -57,14 +74,20 @@ internal sealed class JitLowering
         }
     }
 
-    /// <summary>The body of a spec function's emitter method (parameters are JitValues, the result a JitValue).</summary>
+    /// <summary>
+    /// The body of a spec function's emitter method (parameters are JitValues, the result a JitValue).
+    /// Its lets and variables live in a scope: the registers they hold come back when it returns.
+    /// </summary>
     public static void Function(CodeWriter w, IsaModel isa, FunctionModel f)
     {
+        w.Line($"JitScope jitScope = {Emitter}.BeginScope();");
         foreach (Local p in f.Parameters)
         {
             w.Line($"{p.CSharpName} = {Emitter}.Let({p.CSharpName});");
         }
 
+        bool hasValue = f.ReturnType.Kind != TypeKind.Void;
+        string End(string result) => hasValue ? $"return {Emitter}.EndScope(jitScope, {result});" : $"{Emitter}.EndScope(jitScope, default);";
         IReadOnlyList<IrStmt> body = f.Body;
         bool tailOnly = body.Count > 0 && body[body.Count - 1] is IrReturn && !ContainsReturn(body.Take(body.Count - 1));
         if (tailOnly || !ContainsReturn(body))
@@ -73,17 +96,16 @@ internal sealed class JitLowering
             lowering.Statements(w, tailOnly ? body.Take(body.Count - 1) : body);
             if (tailOnly && body[body.Count - 1] is IrReturn { Value: { } value })
             {
-                w.Line($"return {lowering.Expr(value)};");
+                w.Line(End(lowering.Expr(value)));
             }
-            else if (f.ReturnType.Kind != TypeKind.Void)
+            else
             {
-                w.Line($"return {Emitter}.Constant(0, {Type(f.ReturnType)});");
+                w.Line(End($"{Emitter}.Constant(0, {Type(f.ReturnType)})"));
             }
 
             return;
         }
 
-        bool hasValue = f.ReturnType.Kind != TypeKind.Void;
         if (hasValue)
         {
             w.Line($"JitVariable result = {Emitter}.NewVariable({Type(f.ReturnType)});");
@@ -92,10 +114,7 @@ internal sealed class JitLowering
         w.Line($"JitLabel end = {Emitter}.NewLabel();");
         new JitLowering(isa, body, hasValue ? "result" : null, "end").Statements(w, body);
         w.Line($"{Emitter}.Bind(end);");
-        if (hasValue)
-        {
-            w.Line($"return {Emitter}.Read(result);");
-        }
+        w.Line(End($"{Emitter}.Read(result)"));
     }
 
     private void Statements(CodeWriter w, IEnumerable<IrStmt> statements)
@@ -196,6 +215,8 @@ internal sealed class JitLowering
         {
             case IrConst c:
                 return Constant($"0x{c.Value:X}UL", c.Type);
+            case IrFloatConst f:
+                return Constant($"0x{FloatBits(f):X}UL", f.Type);
             case IrField f:
                 return Constant($"unchecked((ulong){f.Field.Name})", f.Type);
             case IrLocal l when _mutable.Contains(l.Local):
@@ -209,6 +230,10 @@ internal sealed class JitLowering
             case IrUnary u:
                 string op = u.Operator switch { "!" => "LogicalNot", "-" => "Negate", _ => "Not" };
                 return $"{Emitter}.Unary(JitUnary.{op}, {Expr(u.Operand)}, {Type(u.Type)})";
+            case IrBinary { Operator: "||", Left: IrBuiltinCall { Builtin.Name: "is_nan" } l, Right: IrBuiltinCall { Builtin.Name: "is_nan" } r } when IsPure(r)
+                && l.Arguments[0].Type == r.Arguments[0].Type:
+                // One unordered comparison tells if either is a NaN.
+                return $"{Emitter}.FloatCompare(JitFloatCompare.Unordered, {Format(l.Arguments[0].Type)}, {Expr(l.Arguments[0])}, {Expr(r.Arguments[0])})";
             case IrBinary { Operator: "&&" } b when !IsPure(b.Right):
                 // Short-circuit: the right side may store (cas32) or trap.
                 return $"JitControl.Conditional({Emitter}, {Expr(b.Left)}, JitType.Bool, () => {Expr(b.Right)}, () => {Emitter}.Constant(0, JitType.Bool))";
@@ -263,18 +288,72 @@ internal sealed class JitLowering
                     _ => "ByteSwap",
                 };
                 return $"{Emitter}.Intrinsic(JitIntrinsic.{intrinsic}, {Expr(a[0])}, {Emitter}.Constant(0, JitType.U32), {Type(call.Type)})";
+            case "f32_from_bits" or "f64_from_bits" or "bits":
+                return Expr(a[0]);
+            case "fadd" or "fsub" or "fmul" or "fdiv":
+                {
+                    string op = name switch { "fadd" => "Add", "fsub" => "Sub", "fmul" => "Mul", _ => "Div" };
+                    return $"{Emitter}.FloatArithmetic(JitFloatOp.{op}, {Format(a[0].Type)}, {Expr(a[0])}, {Expr(a[1])}, {Expr(a[2])})";
+                }
+
+            case "fsqrt":
+                return $"{Emitter}.FloatArithmetic(JitFloatOp.Sqrt, {Format(a[0].Type)}, {Expr(a[0])}, {Emitter}.Constant(0, {Type(a[0].Type)}), {Expr(a[1])})";
+            case "fabs" or "fneg":
+                {
+                    // Sign-bit operations: no flags, NaNs pass unchanged.
+                    ulong sign = a[0].Type.Kind == TypeKind.F64 ? 0x8000000000000000UL : 0x80000000UL;
+                    return name == "fabs"
+                        ? $"{Emitter}.Binary(JitBinary.And, {Expr(a[0])}, {Emitter}.Constant(0x{sign - 1:X}UL, {Type(a[0].Type)}), {Type(a[0].Type)})"
+                        : $"{Emitter}.Binary(JitBinary.Xor, {Expr(a[0])}, {Emitter}.Constant(0x{sign:X}UL, {Type(a[0].Type)}), {Type(a[0].Type)})";
+                }
+
+            case "is_nan":
+                return $"JitFloat.IsNaN({Emitter}, {Format(a[0].Type)}, {Expr(a[0])})";
+            case "is_snan":
+                return $"JitFloat.IsSignalingNaN({Emitter}, {Format(a[0].Type)}, {Expr(a[0])}, {(_isa.LegacyMipsNaN ? "true" : "false")})";
+            case "f_eq" or "f_lt" or "f_le":
+                {
+                    string op = name switch { "f_eq" => "Equal", "f_lt" => "Less", _ => "LessOrEqual" };
+                    return $"{Emitter}.FloatCompare(JitFloatCompare.{op}, {Format(a[0].Type)}, {Expr(a[0])}, {Expr(a[1])})";
+                }
+
+            case "f32_to_f64":
+                return $"{Emitter}.FloatToFloat({Expr(a[0])}, JitFloatFormat.Double, {Emitter}.Constant(0, JitType.U32))";
+            case "f64_to_f32":
+                return $"{Emitter}.FloatToFloat({Expr(a[0])}, JitFloatFormat.Single, {Expr(a[1])})";
+            case "int_to_f32" or "int_to_f64":
+                return $"{Emitter}.IntegerToFloat({Expr(a[0])}, {Format(call.Type)}, {Expr(a[1])})";
+            case "f_to_s32" or "f_to_u32" or "f_to_s64":
+                return $"{Emitter}.FloatToInteger({Expr(a[0])}, {Format(a[0].Type)}, {Type(call.Type)}, {Expr(a[1])})";
+            case "fp_flags":
+                return $"{Emitter}.FloatFlags()";
+            case "fp_raise":
+                return $"{Emitter}.RaiseFloatFlags({Expr(a[0])})";
+            case "fp_clear":
+                return $"{Emitter}.ClearFloatFlags()";
             default:
                 return $"throw new JitUnsupportedException(\"builtin {name}\")";
         }
     }
 
+    private static string Format(IrType t) => t.Kind == TypeKind.F64 ? "JitFloatFormat.Double" : "JitFloatFormat.Single";
+
+    private static ulong FloatBits(IrFloatConst f) => f.Type.Kind == TypeKind.F32
+        ? System.BitConverter.ToUInt32(System.BitConverter.GetBytes((float)f.Value), 0)
+        : unchecked((ulong)System.BitConverter.DoubleToInt64Bits(f.Value));
+
     private static string Constant(string value, IrType t) => $"{Emitter}.Constant({value}, {Type(t)})";
 
     public static string Type(IrType t)
     {
-        if (t.Kind == TypeKind.Bool)
+        switch (t.Kind)
         {
-            return "JitType.Bool";
+            case TypeKind.Bool:
+                return "JitType.Bool";
+            case TypeKind.F32:
+                return "JitType.U32";
+            case TypeKind.F64:
+                return "JitType.U64";
         }
 
         return (t.Bits, t.Signed) switch
@@ -311,16 +390,22 @@ internal sealed class JitLowering
         _ => "LogicalOr",
     };
 
-    /// <summary>Expressions without loads or calls: both sides of a conditional can then be computed.</summary>
-    private static bool IsPure(IrExpr e) => e switch
+    /// <summary>
+    /// Expressions without loads, effects or exits: both sides of a conditional can then be computed.
+    /// A call is pure when its function only returns a pure expression (a register read, say).
+    /// </summary>
+    private static bool IsPure(IrExpr e) => IsPure(e, 0);
+
+    private static bool IsPure(IrExpr e, int depth) => e switch
     {
-        IrBuiltinCall or IrFuncCall => false,
-        IrUnary u => IsPure(u.Operand),
-        IrBinary b => IsPure(b.Left) && IsPure(b.Right) && b.Operator is not ("/" or "%"),
-        IrConvert c => IsPure(c.Operand),
-        IrSlice s => IsPure(s.Operand),
-        IrConditional c => IsPure(c.Condition) && IsPure(c.WhenTrue) && IsPure(c.WhenFalse),
-        IrRegRead r => r.Index is null || IsPure(r.Index),
+        IrBuiltinCall call => Pure.Contains(call.Builtin.Name) && call.Arguments.All(a => IsPure(a, depth)),
+        IrFuncCall call => depth < 8 && call.Function.Body.Count == 1 && call.Function.Body[0] is IrReturn { Value: { } value } && IsPure(value, depth + 1) && call.Arguments.All(a => IsPure(a, depth)),
+        IrUnary u => IsPure(u.Operand, depth),
+        IrBinary b => IsPure(b.Left, depth) && IsPure(b.Right, depth) && b.Operator is not ("/" or "%"),
+        IrConvert c => IsPure(c.Operand, depth),
+        IrSlice s => IsPure(s.Operand, depth),
+        IrConditional c => IsPure(c.Condition, depth) && IsPure(c.WhenTrue, depth) && IsPure(c.WhenFalse, depth),
+        IrRegRead r => r.Index is null || IsPure(r.Index, depth),
         _ => true,
     };
 
@@ -363,7 +448,7 @@ internal sealed class JitLowering
         _ => false,
     };
 
-    private static bool Supports(IrType t) => t.Kind is TypeKind.Int or TypeKind.Bool or TypeKind.Void;
+    public static bool Supports(IrType t) => t.Kind is TypeKind.Int or TypeKind.Bool or TypeKind.Void or TypeKind.F32 or TypeKind.F64;
 
     private static bool Supports(IrExpr e, HashSet<FunctionModel> seen)
     {
@@ -374,16 +459,17 @@ internal sealed class JitLowering
 
         switch (e)
         {
-            case IrFloatConst:
-                return false;
             case IrRegRead r:
                 return Supports(r.Register.Type) && (r.Index is null || Supports(r.Index, seen));
             case IrUnary u:
-                return Supports(u.Operand, seen);
+                // Operators on floats (as opposed to builtins) are not lowered: they would see bit patterns.
+                return !u.Operand.Type.IsFloat && !u.Type.IsFloat && Supports(u.Operand, seen);
             case IrBinary b:
-                return Supports(b.Left, seen) && Supports(b.Right, seen);
+                return !b.Left.Type.IsFloat && !b.Right.Type.IsFloat && Supports(b.Left, seen) && Supports(b.Right, seen);
             case IrConvert c:
-                return Supports(c.Operand, seen);
+                return !c.Operand.Type.IsFloat && !c.Type.IsFloat && Supports(c.Operand, seen);
+            case IrSlice s when s.Operand.Type.IsFloat:
+                return false;
             case IrConditional c:
                 return Supports(c.Condition, seen) && Supports(c.WhenTrue, seen) && Supports(c.WhenFalse, seen);
             case IrSlice s:

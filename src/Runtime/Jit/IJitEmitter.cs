@@ -57,8 +57,48 @@ public interface IJitEmitter
     /// <summary>A precise trap when <paramref name="condition"/> holds (the common <c>if (...) raise</c>).</summary>
     void RaiseIf(JitValue condition, TrapKind kind, JitValue value);
 
+    /// <summary>
+    /// An IEEE operation on bit patterns (u32 for <see cref="JitFloatFormat.Single"/>, u64 for Double)
+    /// rounded per <paramref name="roundingMode"/> (a <c>RoundingMode</c> value); its exception flags
+    /// join the instruction's (<see cref="FloatFlags"/>). NaN results follow the interpreter's rules.
+    /// </summary>
+    JitValue FloatArithmetic(JitFloatOp op, JitFloatFormat format, JitValue left, JitValue right, JitValue roundingMode);
+
+    /// <summary>A quiet comparison (no flag) of two values of one format; a bool.</summary>
+    JitValue FloatCompare(JitFloatCompare op, JitFloatFormat format, JitValue left, JitValue right);
+
+    /// <summary>Single to double (exact) or double to single (rounded), with their flags.</summary>
+    JitValue FloatToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode);
+
+    /// <summary>An integer (its type says signed or not, and the width) to a float, rounded, with its flags.</summary>
+    JitValue IntegerToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode);
+
+    /// <summary>
+    /// A float to an integer of <paramref name="type"/>, rounded: NaN and out-of-range operands saturate
+    /// and raise Invalid (as <c>GuestFloat.ToInt32</c> and its siblings do).
+    /// </summary>
+    JitValue FloatToInteger(JitValue operand, JitFloatFormat from, JitType type, JitValue roundingMode);
+
+    /// <summary>Starts an instruction's exception flags at none (the spec's <c>fp_clear</c>; each floating-point instruction begins so).</summary>
+    void ClearFloatFlags();
+
+    /// <summary>The instruction's exception flags so far, as <c>FloatFlags</c> bits (u32).</summary>
+    JitValue FloatFlags();
+
+    /// <summary>Adds <c>FloatFlags</c> bits to the instruction's exception flags.</summary>
+    void RaiseFloatFlags(JitValue flags);
+
     /// <summary>Keeps a value for several uses (a spec <c>let</c>): later writes to its sources do not change it.</summary>
     JitValue Let(JitValue value);
+
+    /// <summary>Opens a spec function's scope: <see cref="EndScope"/> gives back the registers of its lets and variables.</summary>
+    JitScope BeginScope();
+
+    /// <summary>
+    /// Closes a scope: the lets and variables made since <paramref name="scope"/> are dead, except what
+    /// <paramref name="result"/> (the function's return value, or a dead value for none) refers to.
+    /// </summary>
+    JitValue EndScope(JitScope scope, JitValue result);
 
     JitVariable NewVariable(JitType type);
 

@@ -2,7 +2,7 @@ namespace Isa.Runtime.Jit;
 
 /// <summary>
 /// An ISA's generated translator: emits one guest instruction through an <see cref="IJitEmitter"/>.
-/// Instructions whose semantics the JIT lowering does not cover (floating point so far) return false,
+/// Instructions whose semantics the JIT lowering does not cover (fused multiply-add, for one) return false,
 /// and the execution host runs them on the interpreter.
 /// </summary>
 public interface IJitFrontend

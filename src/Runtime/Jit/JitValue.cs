@@ -27,3 +27,6 @@ public readonly record struct JitVariable(int Slot, JitType Type);
 
 /// <summary>A position in the emitted code of one instruction.</summary>
 public readonly record struct JitLabel(int Id);
+
+/// <summary>A spec function's extent in the emitter (how many lets and variables existed when it began).</summary>
+public readonly record struct JitScope(int Lets, int Variables);

@@ -835,6 +835,7 @@ internal sealed partial class X64Emitter
             return;
         }
 
+        _guestWritten = true;
         AssemblerMemoryOperand m = GuestOperand(bytes, address);
         Location v = Locate(value);
         if (v.Kind == LocationKind.Immediate && (bytes < 8 || (long)v.Value == (int)v.Value || BigEndian))
@@ -894,6 +895,7 @@ internal sealed partial class X64Emitter
     public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value)
     {
         FlushFlags();
+        _guestWritten = true;
         if (_dead || bytes != 4)
         {
             Release(address);

@@ -38,6 +38,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     // Instruction-wide.
     private uint _freeTemps;
     private readonly List<Pin> _pins = [];
+    private readonly List<int> _variables = [];
     private readonly List<DeferredOp> _deferred = [];
     private readonly List<Label> _labels = [];
     private readonly Stack<IfFrame> _ifs = new();
@@ -109,12 +110,14 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
 
         _pins.Clear();
+        _variables.Clear();
         _deferred.Clear();
         _labels.Clear();
         _ifs.Clear();
         _dead = false;
         _dynamicDepth = 0;
         _pendingFlags = null;
+        _guestWritten = false;
     }
 
     public void EndInstruction()
@@ -187,6 +190,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         int r = System.Numerics.BitOperations.TrailingZeroCount(_freeTemps);
         _freeTemps &= ~(1u << r);
+        _notNaN &= ~(1u << r);
         return r;
     }
 
@@ -331,8 +335,50 @@ internal sealed partial class X64Emitter : IJitEmitter
     {
         FlushFlags();
         int r = AllocateTemp();
+        _variables.Add(r);
         return new JitVariable(r, type);
     }
+
+    public JitScope BeginScope() => new(_pins.Count, _variables.Count);
+
+    public JitValue EndScope(JitScope scope, JitValue result)
+    {
+        // A result computed from a let (a deferred operation reads its register) is computed now.
+        if (result.Kind == JitValueKind.Deferred && !_dead)
+        {
+            Locate(result);
+        }
+
+        int keep = result.Kind switch
+        {
+            JitValueKind.Temporary or JitValueKind.Variable => result.Slot,
+            JitValueKind.Deferred => _deferred[result.Slot].Materialized,
+            JitValueKind.Pinned when _pins[result.Slot].Location.Kind == LocationKind.Register => _pins[result.Slot].Location.Register,
+            _ => -1,
+        };
+        for (int i = scope.Lets; i < _pins.Count; i++)
+        {
+            Pin p = _pins[i];
+            if (p.Location.Kind == LocationKind.Register && p.SourceRegister < 0 && p.Location.Register != keep && IsTemp(p.Location.Register))
+            {
+                _freeTemps |= 1u << p.Location.Register;
+                _pins[i] = new Pin(Location.Immediate(0), -1, -1); // dead: nothing reads it again
+            }
+        }
+
+        for (int i = scope.Variables; i < _variables.Count; i++)
+        {
+            if (_variables[i] != keep)
+            {
+                _freeTemps |= 1u << _variables[i];
+            }
+        }
+
+        _variables.RemoveRange(scope.Variables, _variables.Count - scope.Variables);
+        return result;
+    }
+
+    private static bool IsTemp(int r) => Array.IndexOf(TempRegisters, r) >= 0;
 
     public void Assign(JitVariable variable, JitValue value)
     {
@@ -410,6 +456,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
 
         int offset = RegisterOffset(file, index);
+        _guestWritten = true;
         Home? home = HomeOf(file, offset);
         CopyPinsOf(home?.Register ?? -1, offset);
         if (home is { } h)

@@ -58,6 +58,54 @@ public sealed class LockstepTests
         Assert.Equal(candidates.Count, covered.Count);
     }
 
+    public static TheoryData<string, MemoryAddressing> FloatingPointCases()
+    {
+        var data = new TheoryData<string, MemoryAddressing>();
+        foreach (GuestIsa isa in IsaCatalog.All.Where(i => i.Instructions.Any(x => (x.Flags & InstructionFlags.FloatingPoint) != 0)))
+        {
+            data.Add(isa.Name, MemoryAddressing.GsSegment);
+            data.Add(isa.Name, MemoryAddressing.BaseRegister);
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Floating point natively against the interpreter: sequences of the floating-point instructions
+    /// and of those that write the registers they use (moves, loads, control-register writes that
+    /// change the rounding mode), on registers seeded with NaNs (both kinds), infinities, zeros,
+    /// subnormals, extremes, integers and ordinary values, and control registers mostly zero or a
+    /// small value (a rounding mode).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FloatingPointCases))]
+    public void FloatingPointSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        var random = new Random(isaName.Aggregate(29, (h, c) => (h * 31) + c) ^ (int)addressing ^ 0xf1a7);
+        var fp = Enumerable.Range(0, isa.Instructions.Count).Where(i => (isa.Instructions[i].Flags & InstructionFlags.FloatingPoint) != 0).ToList();
+        var fpWrites = fp.SelectMany(i => isa.Instructions[i].Writes).ToHashSet();
+        List<int> candidates = Enumerable.Range(0, isa.Instructions.Count)
+            .Where(i => fp.Contains(i) || (isa.Instructions[i].Writes.Any(fpWrites.Contains) && (isa.Instructions[i].Flags & InstructionFlags.Jump) == 0))
+            .ToList();
+        var covered = new HashSet<int>();
+        // Short sequences: a flag one instruction raised wrongly is not hidden by the next ones.
+        for (int n = 0; n < 300; n++)
+        {
+            ulong[] words = new ulong[6];
+            for (int k = 0; k < words.Length; k++)
+            {
+                int index = covered.Count < candidates.Count ? candidates.First(c => !covered.Contains(c)) : candidates[random.Next(candidates.Count)];
+                covered.Add(index);
+                words[k] = RandomEncoding(isa, index, random);
+            }
+
+            RunBoth(isa, addressing, words, random.Next(), n, floats: true);
+        }
+
+        Assert.Equal(candidates.Count, covered.Count);
+    }
+
     [Theory]
     [InlineData("mips32el")]
     [InlineData("mips32")]
@@ -139,15 +187,16 @@ public sealed class LockstepTests
     }
 
     /// <param name="options">JIT options beyond the addressing mode (templates, host features).</param>
-    internal static void RunBoth(GuestIsa isa, MemoryAddressing addressing, ulong[] words, int seed, int sequence, JitOptions? options = null)
+    internal static void RunBoth(GuestIsa isa, MemoryAddressing addressing, ulong[] words, int seed, int sequence, JitOptions? options = null, bool floats = false)
     {
         using var interpreterMemory = Prepare(isa, words, seed);
         using var jitMemory = Prepare(isa, words, seed);
         ICpu interpreter = isa.CreateCpu(interpreterMemory);
-        using var engine = new JitEngine(isa, jitMemory, (options ?? new JitOptions()) with { Addressing = addressing, InterpretFirstVisit = false });
+        // Blocks no longer than the sequence: a block longer than the budget left would be interpreted.
+        using var engine = new JitEngine(isa, jitMemory, (options ?? new JitOptions()) with { Addressing = addressing, InterpretFirstVisit = false, MaxBlockInstructions = words.Length });
         ICpu jit = engine.CreateCpu();
-        SeedRegisters(isa, interpreter, seed);
-        SeedRegisters(isa, jit, seed);
+        SeedRegisters(isa, interpreter, seed, floats);
+        SeedRegisters(isa, jit, seed, floats);
 
         CpuExit expected = interpreter.Run(words.Length);
         CpuExit actual = jit.Run(words.Length);
@@ -209,22 +258,70 @@ public sealed class LockstepTests
     }
 
     /// <summary>Registers: half point into the data region (so loads and stores mostly succeed), half are anything.</summary>
-    private static void SeedRegisters(GuestIsa isa, ICpu cpu, int seed)
+    private static void SeedRegisters(GuestIsa isa, ICpu cpu, int seed, bool floats = false)
     {
         var random = new Random(seed ^ 0x1234);
         for (int file = 0; file < isa.Registers.Count; file++)
         {
-            for (int i = 0; i < isa.Registers[file].Count; i++)
+            RegisterFileInfo info = isa.Registers[file];
+            ulong? high = null;
+            for (int i = 0; i < info.Count; i++)
             {
                 ulong value = random.Next(2) == 0
                     ? Data + 0x8000 + (ulong)random.Next((int)DataSize - 0x10000)
                     : (ulong)random.NextInt64();
+                if (floats && info.Count == 1)
+                {
+                    // A control register: mostly zero (nearest, nothing enabled) or a rounding mode.
+                    value = random.Next(4) switch { 0 or 1 => 0, 2 => (ulong)random.Next(4), _ => value };
+                }
+                else if (floats && info.Bits > 32 && random.Next(4) != 0)
+                {
+                    value = DoubleValues[random.Next(DoubleValues.Length)];
+                }
+                else if (floats && i % 2 == 1 && high is { } h)
+                {
+                    value = h; // the high word of the double started in the even register
+                }
+                else if (floats && random.Next(4) != 0)
+                {
+                    // A single, or a double in an even/odd pair (low word first).
+                    ulong pattern = random.Next(2) == 0 ? SingleValues[random.Next(SingleValues.Length)] : DoubleValues[random.Next(DoubleValues.Length)];
+                    value = pattern & 0xFFFF_FFFF;
+                    high = i % 2 == 0 && pattern > 0xFFFF_FFFF ? pattern >> 32 : null;
+                }
+
+                if (i % 2 == 1)
+                {
+                    high = null;
+                }
+
                 cpu.SetRegister(file, i, value);
             }
         }
 
         cpu.Pc = Code;
     }
+
+    /// <summary>Interesting binary32 patterns: zeros, subnormals, the smallest normal, extremes, infinities, NaNs of both kinds (and both MIPS conventions), integers, halves.</summary>
+    private static readonly ulong[] SingleValues =
+    [
+        0x00000000, 0x80000000, 0x00000001, 0x807fffff, 0x00800000, 0x80800000, 0x7f7fffff, 0xff7fffff,
+        0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7fbfffff, 0x7f812345, 0x3f800000, 0xbfc00000,
+        0x40400000, 0x3dcccccd, 0x3eaaaaab, 0x4f000000, 0xcf000000, 0x4effffff, 0x5f000000, 0x3f000000,
+        0x3fc00000, 0x40200000, 0x0c800000, 0x1, 0x2, 0x3,
+    ];
+
+    /// <summary>Interesting binary64 patterns, as for <see cref="SingleValues"/>.</summary>
+    private static readonly ulong[] DoubleValues =
+    [
+        0x0000000000000000, 0x8000000000000000, 0x0000000000000001, 0x800fffffffffffff, 0x0010000000000000,
+        0x7fefffffffffffff, 0xffefffffffffffff, 0x7ff0000000000000, 0xfff0000000000000, 0x7ff8000000000000,
+        0x7ff7ffffffffffff, 0x7ff0000000012345, 0x3ff0000000000000, 0xbff8000000000000, 0x4008000000000000,
+        0x3fb999999999999a, 0x3fd5555555555555, 0x41e0000000000000, 0xc1e0000000000000, 0x41dfffffffc00000,
+        0x43e0000000000000, 0x3fe0000000000000, 0x4004000000000000, 0x0360000000000000, 0x47efffffe0000000,
+        0x3810000000000000, 0x0000000000000002,
+    ];
 
     internal static ulong RandomEncoding(GuestIsa isa, int index, Random random)
     {
