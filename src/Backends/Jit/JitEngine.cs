@@ -151,12 +151,12 @@ public sealed unsafe class JitEngine : IDisposable
             _blocks[pc] = block;
             if (Trace)
             {
-                TraceOut.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + Isa.Disassemble(ReadWordAt(pc), pc) : "")}");
+                TraceOut.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + DisassembleAt(pc) : "")}");
                 if (TraceCode && t is not null)
                 {
                     for (ulong p = pc; p < end; p += (ulong)Isa.InstructionBytes)
                     {
-                        TraceOut.WriteLine($"    {p:x8}  {Isa.Disassemble(ReadWordAt(p), p)}");
+                        TraceOut.WriteLine($"    {p:x8}  {DisassembleAt(p)}");
                     }
 
                     var formatter = new Iced.Intel.NasmFormatter();
@@ -279,11 +279,18 @@ public sealed unsafe class JitEngine : IDisposable
         : Console.Error;
     private static readonly bool TraceCode = Environment.GetEnvironmentVariable("ISA_JIT_TRACE") == "2";
 
-    private ulong ReadWordAt(ulong pc)
+    /// <summary>For the trace: a block that is not translated may start on an unmapped page.</summary>
+    private string DisassembleAt(ulong pc)
     {
+        if (!Memory.IsMapped((uint)pc))
+        {
+            return "(unmapped)";
+        }
+
         Span<byte> b = stackalloc byte[8];
         Memory.Peek((uint)pc, b[..Isa.InstructionBytes]);
-        return Isa.ReadWord(b, 0);
+        ulong word = Isa.ReadWord(b, 0);
+        return Isa.Disassemble(word, pc) ?? $"(unknown 0x{word:x})";
     }
 
     private void SetLookup(ulong pc, nint host)
