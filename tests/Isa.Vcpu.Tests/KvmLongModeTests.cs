@@ -96,6 +96,52 @@ public sealed unsafe class KvmLongModeTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The host-call round trip the JIT's call-outs use (an <c>out</c>, the host answers through
+    /// memory, the vCPU goes on), many times; prints what one costs here (inside the CI's emulated VM
+    /// that is the cost under nested emulation, not on hardware).
+    /// </summary>
+    [KvmFact]
+    public void HostCallsRoundTripThroughPortExits()
+    {
+        const int calls = 2000;
+        (IHypervisor vm, IVirtualProcessor cpu) = Start(a =>
+        {
+            Label loop = a.CreateLabel();
+            a.mov(ecx, calls);
+            a.xor(r8d, r8d);
+            a.mov(rsi, (ulong)Page(2));
+            a.Label(ref loop);
+            a.mov(eax, ecx);
+            a.mov(edx, (uint)VcpuProtocol.CallOutPort);
+            a.@out(dx, eax);
+            a.add(r8d, __dword_ptr[rsi]);
+            a.dec(ecx);
+            a.jnz(loop);
+            a.hlt();
+        });
+        using (vm)
+        using (cpu)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long expected = 0;
+            VcpuExit exit;
+            while ((exit = cpu.Run()).Kind == VcpuExitKind.PortIo)
+            {
+                Assert.Equal(VcpuProtocol.CallOutPort, exit.Port);
+                *(uint*)Page(2) = exit.Data * 3;
+                expected += exit.Data * 3;
+            }
+
+            clock.Stop();
+            Assert.Equal(VcpuExitKind.Halt, exit.Kind);
+            var r = default(GeneralRegisters);
+            cpu.GetRegisters(ref r);
+            Assert.Equal((ulong)(uint)expected, r[8]);
+            Console.WriteLine($"kvm: one host call (out -> host -> resume): {clock.Elapsed.TotalMicroseconds / calls:0.0} us in this environment");
+        }
+    }
+
     [KvmFact]
     public void APageFaultArrivesAtItsIdtStubWithTheProcessorFrame()
     {
