@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # The benchmark of issue 4, in one go: each workload natively (the same C built for x86-64, Debian's
 # x86-64 busybox and lua5.4), under qemu-mipsel, under `isa run --engine interp` and under
-# `isa run --engine jit`. Prints wall times, ratios, peak memory (max RSS), the engines' guest
+# `isa run --engine jit` (and `--engine kvm`, the JIT's code in KVM vCPUs, where /dev/kvm works). Prints wall times, ratios, peak memory (max RSS), the engines' guest
 # instructions per second, the JIT's translation speed and the startup time of a trivial program.
 # Every run's stdout and exit status must equal the native run's (else qemu's): a wrong result is
 # flagged in the table, never timed. An engine that `isa run` does not know is shown as n/a.
 #
-# Usage: bash bench/run.sh [--quick] [--only NAME[,NAME...]] [--engines "native qemu interp jit"]
+# Usage: bash bench/run.sh [--quick] [--only NAME[,NAME...]] [--engines "native qemu interp jit kvm"]
 #                          [--repeat N] [--interp-limit SECONDS]
 #   --quick            small sizes (a smoke run of a few seconds per engine)
 #   --only NAMES       only these workloads (comma-separated; see the list below); `startup` is one
-#   --engines LIST     the runners to use, a subset of "native qemu interp jit" (default: all four)
+#   --engines LIST     the runners to use, a subset of "native qemu interp jit kvm" (default: all; kvm is
+#                      n/a without /dev/kvm)
 #   --repeat N         run each measurement N times and keep the fastest (default 1)
 #   --interp-limit S   stop an interpreter run after S seconds, shown as ">S" (default 120; 0: no limit)
 # Environment: ISA_CLI_DIR=DIR builds and runs DIR/isa instead of .deps/isa/isa.
 # Workloads: startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort
-# ISA_CLI_DIR=DIR builds and runs the isa CLI there instead of .deps/isa (which may be shared).
 # Exit status: 0 when every run gave the reference output, 1 when one did not, 2 on a setup error.
 # Needs scripts/setup-deps.sh (qemu-user, the cross gcc, the mipsel sysroot, busybox, lua5.4, time).
 set -euo pipefail
@@ -26,7 +26,7 @@ PROGRAMS="$ROOT/bench/programs"
 SYSROOT="$ROOT/.deps/sysroot-mipsel"
 OUT="$ROOT/.deps/bench"
 ISA="${ISA_CLI_DIR:-$ROOT/.deps/isa}/isa"
-ALL_ENGINES=(native qemu interp jit)
+ALL_ENGINES=(native qemu interp jit kvm)
 ALL_WORKLOADS=(startup busybox-sha256 lua lists matmul statemachine crc32 sha256 nbody qsort)
 
 die() { echo "bench: error: $*" >&2; exit 2; }
@@ -126,10 +126,10 @@ for e in "${engines[@]}"; do
   case $e in
     native) AVAILABLE[$e]=1 ;;
     qemu) command -v qemu-mipsel >/dev/null && AVAILABLE[$e]=1 || AVAILABLE[$e]=0 ;;
-    interp|jit)
+    interp|jit|kvm)
       AVAILABLE[$e]=1
       if ! "$ISA" run --engine "$e" "$OUT/mipsel/hello" >/dev/null 2>"$work/probe"; then
-        if grep -q "unknown engine" "$work/probe"; then AVAILABLE[$e]=0; log "isa run --engine $e: not available (n/a)"; fi
+        if grep -q "unknown engine\|not available" "$work/probe"; then AVAILABLE[$e]=0; log "isa run --engine $e: not available (n/a)"; fi
       fi ;;
   esac
 done
@@ -154,7 +154,7 @@ command_for() {
   case $engine in
     native) CMD=("${native[@]}") ;;
     qemu) CMD=(qemu-mipsel); ((dynamic)) && CMD+=(-L "$SYSROOT"); CMD+=("${guest[@]}") ;;
-    interp|jit)
+    interp|jit|kvm)
       local limit=()
       [[ $engine == interp && $interp_limit -gt 0 ]] && limit=(--timeout "$interp_limit")
       CMD=("$ISA" run --stats --engine "$engine" "${limit[@]}" "${root[@]}" "${guest[@]}") ;;
@@ -239,12 +239,12 @@ cell() { local v=${TIME[$1,$2]:-}; [[ -n $v ]] && echo "$v" || echo -; }
 echo
 echo "Host: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average at the start: $load_start"
 echo "Wall time in seconds (ratios: below 1.0 means the first is faster)$( ((quick)) && echo ', --quick sizes')"
-printf '%-15s %-22s %8s %8s %8s %8s %9s %10s %11s\n' workload size native qemu interp jit jit/qemu jit/native interp/qemu
+printf '%-15s %-22s %8s %8s %8s %8s %8s %9s %10s %11s %8s\n' workload size native qemu interp jit kvm jit/qemu jit/native interp/qemu kvm/jit
 for w in "${workloads[@]}"; do
-  printf '%-15s %-22s %8s %8s %8s %8s %9s %10s %11s\n' "$w" "$(describe "$w")" \
-    "$(cell "$w" native)" "$(cell "$w" qemu)" "$(cell "$w" interp)" "$(cell "$w" jit)" \
+  printf '%-15s %-22s %8s %8s %8s %8s %8s %9s %10s %11s %8s\n' "$w" "$(describe "$w")" \
+    "$(cell "$w" native)" "$(cell "$w" qemu)" "$(cell "$w" interp)" "$(cell "$w" jit)" "$(cell "$w" kvm)" \
     "$(ratio "$(cell "$w" jit)" "$(cell "$w" qemu)")" "$(ratio "$(cell "$w" jit)" "$(cell "$w" native)")" \
-    "$(ratio "$(cell "$w" interp)" "$(cell "$w" qemu)")"
+    "$(ratio "$(cell "$w" interp)" "$(cell "$w" qemu)")" "$(ratio "$(cell "$w" kvm)" "$(cell "$w" jit)")"
 done
 echo
 echo "Peak memory (max RSS, MB) and guest instructions per second (millions; jit xlate: translated)"

@@ -12,6 +12,6 @@ trap 'rm -f "$log"' EXIT
 status=0
 dotnet test Isa.sln -c Release --nologo 2>&1 | tee "$log" || status=$?
 # One plain closing line for CI: "N passed, N failed, N skipped".
-sed -nE 's/^(Passed|Failed)! +- Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\2 \3 \4/p' "$log" \
+sed -nE 's/^(Passed|Failed|Skipped)! +- Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\2 \3 \4/p' "$log" \
   | awk '{ f += $1; p += $2; s += $3 } END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
 exit $status

@@ -42,6 +42,12 @@ internal static class JitContext
     /// <summary>The exception flags (<c>FloatFlags</c> bits) of the floating-point instruction running natively.</summary>
     public const int FloatFlags = Base + 96;
 
+    /// <summary>Inside a vCPU: the host's result of a call-out, which the vCPU's call-out stub returns in EAX.</summary>
+    public const int VcpuCallOutResult = Base + 104;
+
+    /// <summary>Inside a vCPU: set by the host when page tables changed during a call-out; the call-out stub flushes the TLB.</summary>
+    public const int VcpuFlushTlb = Base + 108;
+
     /// <summary>Sixteen host registers as the fault landing pad saved them (RAX .. R15).</summary>
     public const int SavedRegisters = Base + 128;
 

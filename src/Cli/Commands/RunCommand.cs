@@ -1,5 +1,6 @@
 using Isa.Cli.Disassembly;
 using Isa.Backends.Jit;
+using Isa.Backends.Vcpu.Kvm;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Linux.Signals;
@@ -19,7 +20,7 @@ public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine jit|interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp|kvm|auto] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
@@ -33,7 +34,8 @@ public sealed class RunCommand : Command
 
     protected override IReadOnlyList<string> OptionHelp =>
     [
-        "--engine jit|interp the x64 JIT (default) or the generated interpreter",
+        "--engine ENGINE     jit: the x64 JIT in this process (default); interp: the generated interpreter;",
+        "                    kvm: the JIT's code inside KVM virtual CPUs (needs /dev/kvm); auto: kvm where it works, else jit",
         "--sysroot DIR       the guest's / for its dynamic linker, libraries and absolute paths that exist there (qemu's -L)",
         "--strace            log every syscall to stderr",
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
@@ -51,9 +53,20 @@ public sealed class RunCommand : Command
         }
 
         string engine = arguments.Value("--engine") ?? "jit";
-        if (engine is not ("jit" or "interp"))
+        if (engine is not ("jit" or "interp" or "kvm" or "auto"))
         {
-            throw new CommandException($"unknown engine '{engine}' (available: jit, interp)");
+            throw new CommandException($"unknown engine '{engine}' (available: jit, interp, kvm, auto)");
+        }
+
+        if (engine is "kvm" or "auto")
+        {
+            bool kvm = KvmHypervisor.IsAvailable(out string reason);
+            if (!kvm && engine == "kvm")
+            {
+                throw new CommandException($"--engine kvm: {reason}");
+            }
+
+            engine = kvm ? "kvm" : "jit";
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -106,7 +119,13 @@ public sealed class RunCommand : Command
 
         // One JIT per guest address space: every thread's CPU shares its block cache; a fork child makes its own.
         using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
-        using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = !arguments.Flag("--no-templates") }) : null;
+        bool templates = !arguments.Flag("--no-templates");
+        using JitEngine? jit = engine switch
+        {
+            "jit" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates }),
+            "kvm" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates, Hypervisor = KvmHypervisor.Open }),
+            _ => null,
+        };
         process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
         List<(int Guest, int Host, bool CloseOnExec)>? inherited = snapshot?.Files ?? InheritedFds(arguments.Value(GuestLauncher.InheritFdsOption));
         if (inherited is not null)

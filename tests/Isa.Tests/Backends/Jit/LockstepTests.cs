@@ -1,4 +1,3 @@
-using System.Text;
 using Isa.Backends.Jit;
 using Isa.Guests;
 using Isa.Runtime.Cpu;
@@ -13,11 +12,7 @@ namespace Isa.Tests.Backends.Jit;
 /// </summary>
 public sealed class LockstepTests
 {
-    private const uint Code = 0x0001_0000;
-    private const uint Data = 0x0010_0000;
-    private const uint DataSize = 0x0010_0000;
     private const int Sequences = 120;
-    private const int Length = 24;
 
     public static TheoryData<string, MemoryAddressing> Cases()
     {
@@ -34,29 +29,7 @@ public sealed class LockstepTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void RandomSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
-    {
-        GuestIsa isa = IsaCatalog.Find(isaName)!;
-        var random = new Random(isaName.Aggregate(17, (h, c) => (h * 31) + c) ^ (int)addressing ^ 0x5eed); // stable across runs
-        // Jumps too: a taken one leaves for an address the random operands chose (mostly unmapped, so
-        // both engines must fault there the same way, after the same delay slot).
-        List<int> candidates = Enumerable.Range(0, isa.Instructions.Count).ToList();
-        var covered = new HashSet<int>();
-        for (int n = 0; n < Sequences; n++)
-        {
-            ulong[] words = new ulong[Length];
-            for (int k = 0; k < Length; k++)
-            {
-                // Every instruction appears: walk the list, then pick at random.
-                int index = covered.Count < candidates.Count ? candidates.First(c => !covered.Contains(c)) : candidates[random.Next(candidates.Count)];
-                covered.Add(index);
-                words[k] = RandomEncoding(isa, index, random);
-            }
-
-            RunBoth(isa, addressing, words, random.Next(), n);
-        }
-
-        Assert.Equal(candidates.Count, covered.Count);
-    }
+        => LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, (int)addressing, Sequences);
 
     public static TheoryData<string, MemoryAddressing> FloatingPointCases()
     {
@@ -71,78 +44,19 @@ public sealed class LockstepTests
     }
 
     /// <summary>
-    /// Floating point natively against the interpreter: sequences of the floating-point instructions
-    /// and of those that write the registers they use (moves, loads, control-register writes that
-    /// change the rounding mode), on registers seeded with NaNs (both kinds), infinities, zeros,
-    /// subnormals, extremes, integers and ordinary values, and control registers mostly zero or a
-    /// small value (a rounding mode).
+    /// Floating point natively against the interpreter (LockstepHarness.FloatingPointSequencesMatchTheInterpreter):
+    /// NaNs, infinities, subnormals and rounding-mode changes included.
     /// </summary>
     [Theory]
     [MemberData(nameof(FloatingPointCases))]
     public void FloatingPointSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
-    {
-        GuestIsa isa = IsaCatalog.Find(isaName)!;
-        var random = new Random(isaName.Aggregate(29, (h, c) => (h * 31) + c) ^ (int)addressing ^ 0xf1a7);
-        var fp = Enumerable.Range(0, isa.Instructions.Count).Where(i => (isa.Instructions[i].Flags & InstructionFlags.FloatingPoint) != 0).ToList();
-        var fpWrites = fp.SelectMany(i => isa.Instructions[i].Writes).ToHashSet();
-        List<int> candidates = Enumerable.Range(0, isa.Instructions.Count)
-            .Where(i => fp.Contains(i) || (isa.Instructions[i].Writes.Any(fpWrites.Contains) && (isa.Instructions[i].Flags & InstructionFlags.Jump) == 0))
-            .ToList();
-        var covered = new HashSet<int>();
-        // Short sequences: a flag one instruction raised wrongly is not hidden by the next ones.
-        for (int n = 0; n < 300; n++)
-        {
-            ulong[] words = new ulong[6];
-            for (int k = 0; k < words.Length; k++)
-            {
-                int index = covered.Count < candidates.Count ? candidates.First(c => !covered.Contains(c)) : candidates[random.Next(candidates.Count)];
-                covered.Add(index);
-                words[k] = RandomEncoding(isa, index, random);
-            }
-
-            RunBoth(isa, addressing, words, random.Next(), n, floats: true);
-        }
-
-        Assert.Equal(candidates.Count, covered.Count);
-    }
+        => LockstepHarness.FloatingPointSequencesMatchTheInterpreter(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, (int)addressing);
 
     [Theory]
     [InlineData("mips32el")]
     [InlineData("mips32")]
     public void AStoreIntoTranslatedCodeIsSeenByTheNextRun(string isaName)
-    {
-        GuestIsa isa = IsaCatalog.Find(isaName)!;
-        using var memory = new GuestMemory();
-        memory.Map(Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Write | MemoryPermissions.Execute);
-        uint Li(int reg, int value) => 0x24000000u | ((uint)reg << 16) | (ushort)value; // addiu reg, zero, value
-        const uint Break = 0x0000000D;
-        const uint StoreT1AtT0 = 0xAD090000; // sw t1, 0(t0)
-        WriteWords(isa, memory, Code, [Li(2, 1), Break]);
-        WriteWords(isa, memory, Code + 0x100, [StoreT1AtT0, Break]);
-        using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
-        ICpu cpu = engine.CreateCpu();
-
-        cpu.Pc = Code;
-        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100).Kind);
-        Assert.Equal(1UL, cpu.GetRegister(0, 2));
-
-        // The guest's own JIT-compiled store rewrites the first instruction.
-        cpu.SetRegister(0, 8, Code);
-        cpu.SetRegister(0, 9, Li(2, 9));
-        cpu.Pc = Code + 0x100;
-        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100).Kind);
-
-        cpu.Pc = Code;
-        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100).Kind);
-        Assert.Equal(9UL, cpu.GetRegister(0, 2));
-        Assert.True(engine.Statistics.Invalidations > 0);
-
-        // A write from the host side (a syscall filling a buffer, a loader) invalidates too.
-        WriteWords(isa, memory, Code, [Li(2, 5)], viaWrite: true);
-        cpu.Pc = Code;
-        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100).Kind);
-        Assert.Equal(5UL, cpu.GetRegister(0, 2));
-    }
+        => LockstepHarness.AStoreIntoTranslatedCodeIsSeenByTheNextRun(isaName, new JitOptions { InterpretFirstVisit = false });
 
     [Theory]
     [InlineData("mips32el")]
@@ -152,11 +66,11 @@ public sealed class LockstepTests
         GuestIsa isa = IsaCatalog.Find(isaName)!;
         using var memory = new GuestMemory();
         // The target and the other block are a table size apart, so they share one lookup entry.
-        const uint Target = Code + 0x100, Other = Target + (JitEngine.LookupTableEntries * 4);
-        memory.Map(Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        const uint Target = LockstepHarness.Code + 0x100, Other = Target + (JitEngine.LookupTableEntries * 4);
+        memory.Map(LockstepHarness.Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
         memory.Map(Other & ~(uint)GuestMemory.PageMask, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
         const uint Break = 0x0000000D, Nop = 0;
-        WriteWords(isa, memory, Code,
+        LockstepHarness.WriteWords(isa, memory, LockstepHarness.Code,
         [
             0x24080064, // addiu t0, zero, 100
             0x0120F809, // loop: jalr t1 (the target)
@@ -166,8 +80,8 @@ public sealed class LockstepTests
             Nop,
             Break,
         ]);
-        WriteWords(isa, memory, Target, [0x24420001, 0x03E00008, Nop]); // addiu v0, v0, 1; jr ra
-        WriteWords(isa, memory, Other, [Break]);
+        LockstepHarness.WriteWords(isa, memory, Target, [0x24420001, 0x03E00008, Nop]); // addiu v0, v0, 1; jr ra
+        LockstepHarness.WriteWords(isa, memory, Other, [Break]);
         using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
         ICpu cpu = engine.CreateCpu();
 
@@ -178,176 +92,11 @@ public sealed class LockstepTests
 
         cpu.SetRegister(0, 2, 0);
         cpu.SetRegister(0, 9, Target);
-        cpu.Pc = Code;
+        cpu.Pc = LockstepHarness.Code;
         long missesBefore = engine.Statistics.LookupMisses;
         Assert.Equal(TrapKind.Breakpoint, cpu.Run(10_000).Kind);
         Assert.Equal(100UL, cpu.GetRegister(0, 2));
         // One miss for the call and one for the return, then the table holds both: not one per call.
         Assert.InRange(engine.Statistics.LookupMisses - missesBefore, 1, 4);
-    }
-
-    /// <param name="options">JIT options beyond the addressing mode (templates, host features).</param>
-    internal static void RunBoth(GuestIsa isa, MemoryAddressing addressing, ulong[] words, int seed, int sequence, JitOptions? options = null, bool floats = false)
-    {
-        using var interpreterMemory = Prepare(isa, words, seed);
-        using var jitMemory = Prepare(isa, words, seed);
-        ICpu interpreter = isa.CreateCpu(interpreterMemory);
-        // Blocks no longer than the sequence: a block longer than the budget left would be interpreted.
-        using var engine = new JitEngine(isa, jitMemory, (options ?? new JitOptions()) with { Addressing = addressing, InterpretFirstVisit = false, MaxBlockInstructions = words.Length });
-        ICpu jit = engine.CreateCpu();
-        SeedRegisters(isa, interpreter, seed, floats);
-        SeedRegisters(isa, jit, seed, floats);
-
-        CpuExit expected = interpreter.Run(words.Length);
-        CpuExit actual = jit.Run(words.Length);
-
-        string Context() => $"sequence {sequence} on {isa.Name} ({addressing}{(options is null ? "" : ", " + options)}):\n{Listing(isa, words)}";
-        Assert.True(expected == actual, $"exit {actual} != {expected}\n{Context()}");
-        Assert.True(interpreter.Pc == jit.Pc, $"pc 0x{jit.Pc:x} != 0x{interpreter.Pc:x}\n{Context()}");
-        Assert.True(interpreter.InstructionsRetired == jit.InstructionsRetired, $"retired {jit.InstructionsRetired} != {interpreter.InstructionsRetired}\n{Context()}");
-        var wrong = new StringBuilder();
-        for (int file = 0; file < isa.Registers.Count; file++)
-        {
-            for (int i = 0; i < isa.Registers[file].Count; i++)
-            {
-                ulong want = interpreter.GetRegister(file, i), got = jit.GetRegister(file, i);
-                if (want != got)
-                {
-                    wrong.Append($"{isa.Registers[file].Name}[{i}] = 0x{got:x} != 0x{want:x}; ");
-                }
-            }
-        }
-
-        Assert.True(wrong.Length == 0, $"{wrong}\n{Context()}");
-
-        byte[] a = new byte[DataSize], b = new byte[DataSize];
-        interpreterMemory.Peek(Data, a);
-        jitMemory.Peek(Data, b);
-        Assert.True(a.AsSpan().SequenceEqual(b), $"data memory differs\n{Context()}");
-    }
-
-    private static GuestMemory Prepare(GuestIsa isa, ulong[] words, int seed)
-    {
-        var memory = new GuestMemory();
-        memory.Map(Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
-        memory.Map(Data, DataSize, MemoryPermissions.Read | MemoryPermissions.Write);
-        var bytes = new byte[DataSize];
-        new Random(seed).NextBytes(bytes);
-        memory.Write(Data, bytes);
-        WriteWords(isa, memory, Code, words.Select(w => (uint)w).ToArray());
-        return memory;
-    }
-
-    private static void WriteWords(GuestIsa isa, GuestMemory memory, uint address, uint[] words, bool viaWrite = false)
-    {
-        var bytes = new byte[words.Length * 4];
-        for (int i = 0; i < words.Length; i++)
-        {
-            uint w = isa.Endianness == Endianness.Big ? System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(words[i]) : words[i];
-            BitConverter.GetBytes(w).CopyTo(bytes, i * 4);
-        }
-
-        if (viaWrite)
-        {
-            memory.Write(address, bytes);
-        }
-        else
-        {
-            memory.Poke(address, bytes);
-        }
-    }
-
-    /// <summary>Registers: half point into the data region (so loads and stores mostly succeed), half are anything.</summary>
-    private static void SeedRegisters(GuestIsa isa, ICpu cpu, int seed, bool floats = false)
-    {
-        var random = new Random(seed ^ 0x1234);
-        for (int file = 0; file < isa.Registers.Count; file++)
-        {
-            RegisterFileInfo info = isa.Registers[file];
-            ulong? high = null;
-            for (int i = 0; i < info.Count; i++)
-            {
-                ulong value = random.Next(2) == 0
-                    ? Data + 0x8000 + (ulong)random.Next((int)DataSize - 0x10000)
-                    : (ulong)random.NextInt64();
-                if (floats && info.Count == 1)
-                {
-                    // A control register: mostly zero (nearest, nothing enabled) or a rounding mode.
-                    value = random.Next(4) switch { 0 or 1 => 0, 2 => (ulong)random.Next(4), _ => value };
-                }
-                else if (floats && info.Bits > 32 && random.Next(4) != 0)
-                {
-                    value = DoubleValues[random.Next(DoubleValues.Length)];
-                }
-                else if (floats && i % 2 == 1 && high is { } h)
-                {
-                    value = h; // the high word of the double started in the even register
-                }
-                else if (floats && random.Next(4) != 0)
-                {
-                    // A single, or a double in an even/odd pair (low word first).
-                    ulong pattern = random.Next(2) == 0 ? SingleValues[random.Next(SingleValues.Length)] : DoubleValues[random.Next(DoubleValues.Length)];
-                    value = pattern & 0xFFFF_FFFF;
-                    high = i % 2 == 0 && pattern > 0xFFFF_FFFF ? pattern >> 32 : null;
-                }
-
-                if (i % 2 == 1)
-                {
-                    high = null;
-                }
-
-                cpu.SetRegister(file, i, value);
-            }
-        }
-
-        cpu.Pc = Code;
-    }
-
-    /// <summary>Interesting binary32 patterns: zeros, subnormals, the smallest normal, extremes, infinities, NaNs of both kinds (and both MIPS conventions), integers, halves.</summary>
-    private static readonly ulong[] SingleValues =
-    [
-        0x00000000, 0x80000000, 0x00000001, 0x807fffff, 0x00800000, 0x80800000, 0x7f7fffff, 0xff7fffff,
-        0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7fbfffff, 0x7f812345, 0x3f800000, 0xbfc00000,
-        0x40400000, 0x3dcccccd, 0x3eaaaaab, 0x4f000000, 0xcf000000, 0x4effffff, 0x5f000000, 0x3f000000,
-        0x3fc00000, 0x40200000, 0x0c800000, 0x1, 0x2, 0x3,
-    ];
-
-    /// <summary>Interesting binary64 patterns, as for <see cref="SingleValues"/>.</summary>
-    private static readonly ulong[] DoubleValues =
-    [
-        0x0000000000000000, 0x8000000000000000, 0x0000000000000001, 0x800fffffffffffff, 0x0010000000000000,
-        0x7fefffffffffffff, 0xffefffffffffffff, 0x7ff0000000000000, 0xfff0000000000000, 0x7ff8000000000000,
-        0x7ff7ffffffffffff, 0x7ff0000000012345, 0x3ff0000000000000, 0xbff8000000000000, 0x4008000000000000,
-        0x3fb999999999999a, 0x3fd5555555555555, 0x41e0000000000000, 0xc1e0000000000000, 0x41dfffffffc00000,
-        0x43e0000000000000, 0x3fe0000000000000, 0x4004000000000000, 0x0360000000000000, 0x47efffffe0000000,
-        0x3810000000000000, 0x0000000000000002,
-    ];
-
-    internal static ulong RandomEncoding(GuestIsa isa, int index, Random random)
-    {
-        InstructionInfo info = isa.Instructions[index];
-        for (int attempt = 0; attempt < 1000; attempt++)
-        {
-            ulong word = ((ulong)(uint)random.Next() << 1 ^ (ulong)random.Next()) & 0xFFFFFFFF;
-            word = (word & ~info.Mask) | info.Match;
-            if (isa.Decode(word) == index)
-            {
-                return word;
-            }
-        }
-
-        return info.Match;
-    }
-
-    private static string Listing(GuestIsa isa, ulong[] words)
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < words.Length; i++)
-        {
-            ulong pc = Code + (ulong)(i * 4);
-            sb.AppendLine($"  {pc:x8}: {words[i]:x8}  {isa.Disassemble(words[i], pc)}");
-        }
-
-        return sb.ToString();
     }
 }

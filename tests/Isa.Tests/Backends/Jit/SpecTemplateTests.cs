@@ -80,10 +80,10 @@ public sealed class SpecTemplateTests
             for (int k = 0; k < Length; k++)
             {
                 int index = random.Next(2) == 0 ? templated[random.Next(templated.Count)] : random.Next(isa.Instructions.Count);
-                words[k] = LockstepTests.RandomEncoding(isa, index, random);
+                words[k] = LockstepHarness.RandomEncoding(isa, index, random);
             }
 
-            LockstepTests.RunBoth(isa, addressing, words, random.Next(), n, options);
+            LockstepHarness.RunBoth(isa, options with { Addressing = addressing, InterpretFirstVisit = false }, words, random.Next(), n);
         }
     }
 }
