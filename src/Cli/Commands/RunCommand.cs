@@ -1,5 +1,7 @@
 using Isa.Cli.Disassembly;
 using Isa.Backends.Jit;
+using Isa.Backends.Vcpu;
+using Isa.Backends.Vcpu.Whpx;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Linux.Signals;
@@ -19,7 +21,7 @@ public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine jit|interp] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp|whpx] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
@@ -33,7 +35,7 @@ public sealed class RunCommand : Command
 
     protected override IReadOnlyList<string> OptionHelp =>
     [
-        "--engine jit|interp the x64 JIT (default) or the generated interpreter",
+        "--engine jit|interp the x64 JIT (default) or the generated interpreter; whpx: the JIT inside a Windows Hypervisor Platform vCPU",
         "--sysroot DIR       the guest's / for its dynamic linker, libraries and absolute paths that exist there (qemu's -L)",
         "--strace            log every syscall to stderr",
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
@@ -50,9 +52,14 @@ public sealed class RunCommand : Command
         }
 
         string engine = arguments.Value("--engine") ?? "jit";
-        if (engine is not ("jit" or "interp"))
+        if (engine is not ("jit" or "interp" or "whpx"))
         {
-            throw new CommandException($"unknown engine '{engine}' (available: jit, interp)");
+            throw new CommandException($"unknown engine '{engine}' (available: jit, interp, whpx)");
+        }
+
+        if (engine == "whpx")
+        {
+            RequireWhpx();
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -168,6 +175,25 @@ public sealed class RunCommand : Command
     /// this emulator (a guest shell that forked it, or a host shell) sees a death by that signal.
     /// </summary>
     public static int? FatalHostSignal { get; private set; }
+
+    /// <summary>
+    /// <c>--engine whpx</c>: where WHPX is missing (every host but Windows with the feature on) the
+    /// user gets the reason; where it is present the vCPU execution host that runs JIT code inside
+    /// it is not part of this build yet, and the user is told so rather than silently given another engine.
+    /// </summary>
+    private static void RequireWhpx()
+    {
+        try
+        {
+            using WhpxHypervisor partition = WhpxHypervisor.Open(1);
+        }
+        catch (HypervisorUnavailableException unavailable)
+        {
+            throw new CommandException(unavailable.Message);
+        }
+
+        throw new CommandException("--engine whpx: the Windows Hypervisor Platform is available, but this build has no vCPU execution host to run the JIT's code in it");
+    }
 
     /// <summary>How this emulator starts itself again for the guest's fork and execve, with the options the child shares.</summary>
     private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa)

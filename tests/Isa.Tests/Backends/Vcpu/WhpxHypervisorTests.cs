@@ -1,4 +1,5 @@
 using Isa.Backends.Vcpu;
+using Isa.Cli.Commands;
 using Isa.Backends.Vcpu.Whpx;
 
 namespace Isa.Tests.Backends.Vcpu;
@@ -21,5 +22,19 @@ public sealed class WhpxHypervisorTests
         Assert.StartsWith("Windows Hypervisor Platform is not available: it needs Windows on x86-64", error.Message);
         Assert.False(WhpxHypervisor.IsAvailable(out string why));
         Assert.Equal(error.Message, why);
+    }
+
+    [Fact]
+    public void RunWithEngineWhpxGivesTheReasonAsOneErrorLine()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        int status = new RunCommand().Run(["--engine", "whpx", "program"], output, error);
+
+        Assert.Equal(2, status);
+        Assert.Equal("", output.ToString());
+        string line = Assert.Single(error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith(OperatingSystem.IsWindows() ? "isa: run: " : "isa: run: Windows Hypervisor Platform is not available: it needs Windows on x86-64", line);
     }
 }
