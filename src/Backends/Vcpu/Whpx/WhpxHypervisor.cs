@@ -172,7 +172,7 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
             throw new InvalidOperationException($"WHPX cannot create virtual processor {index}: {WhpxNative.Describe(hr)}");
         }
 
-        return new WhpxVirtualProcessor(this, _partition, index);
+        return new WhpxVirtualProcessor(WhpxNativeProcessorApi.Instance, _partition, index, Release);
     }
 
     public void Dispose()
@@ -185,7 +185,7 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
     }
 
     /// <summary>A deleted processor's index can be used again.</summary>
-    internal void Release(uint index)
+    private void Release(uint index)
     {
         lock (_freeIndices)
         {

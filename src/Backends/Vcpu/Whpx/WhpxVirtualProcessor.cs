@@ -10,7 +10,8 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
 {
     private const int MaxRegisters = 32;
 
-    private readonly WhpxHypervisor _owner;
+    private readonly IWhpxProcessorApi _api;
+    private readonly Action<uint> _release;
     private readonly nint _partition;
     private readonly uint _index;
     private readonly WhpxNative.RegisterValue* _values;
@@ -18,9 +19,11 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
     private int _cancelPending;
     private bool _disposed;
 
-    public WhpxVirtualProcessor(WhpxHypervisor owner, nint partition, uint index)
+    /// <param name="release">Called with the index once the processor is deleted, so it can be used again.</param>
+    public WhpxVirtualProcessor(IWhpxProcessorApi api, nint partition, uint index, Action<uint> release)
     {
-        _owner = owner;
+        _api = api;
+        _release = release;
         _partition = partition;
         _index = index;
         _values = (WhpxNative.RegisterValue*)NativeMemory.AlignedAlloc((nuint)(MaxRegisters * sizeof(WhpxNative.RegisterValue)), 16);
@@ -64,7 +67,7 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
             return new VcpuExit(VcpuExitKind.Canceled);
         }
 
-        int hr = WhpxNative.WHvRunVirtualProcessor(_partition, _index, _exit, WhpxNative.ExitContextSize);
+        int hr = _api.Run(_partition, _index, _exit, WhpxNative.ExitContextSize);
         if (hr < 0)
         {
             return VcpuExit.Fail($"WHvRunVirtualProcessor failed: {WhpxNative.Describe(hr)}");
@@ -80,7 +83,7 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
         {
             uint name = WhpxRegisters.Rip;
             _values[0] = new WhpxNative.RegisterValue { Reg64 = rip };
-            int set = WhpxNative.WHvSetVirtualProcessorRegisters(_partition, _index, &name, 1, _values);
+            int set = _api.SetRegisters(_partition, _index, &name, 1, _values);
             if (set < 0)
             {
                 return VcpuExit.Fail($"WHPX could not move RIP past the port I/O instruction: {WhpxNative.Describe(set)}");
@@ -93,7 +96,7 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
     public void Cancel()
     {
         Volatile.Write(ref _cancelPending, 1);
-        WhpxNative.WHvCancelRunVirtualProcessor(_partition, _index, 0);
+        _api.CancelRun(_partition, _index);
     }
 
     public void Dispose()
@@ -101,10 +104,10 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
         if (!_disposed)
         {
             _disposed = true;
-            WhpxNative.WHvDeleteVirtualProcessor(_partition, _index);
+            _api.Delete(_partition, _index);
             NativeMemory.AlignedFree(_values);
             NativeMemory.AlignedFree(_exit);
-            _owner.Release(_index);
+            _release(_index);
         }
     }
 
@@ -115,7 +118,7 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
         ObjectDisposedException.ThrowIf(_disposed, this);
         fixed (uint* n = names)
         {
-            WhpxNative.Check(WhpxNative.WHvGetVirtualProcessorRegisters(_partition, _index, n, (uint)names.Length, _values), what);
+            WhpxNative.Check(_api.GetRegisters(_partition, _index, n, (uint)names.Length, _values), what);
         }
     }
 
@@ -124,7 +127,7 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
         ObjectDisposedException.ThrowIf(_disposed, this);
         fixed (uint* n = names)
         {
-            WhpxNative.Check(WhpxNative.WHvSetVirtualProcessorRegisters(_partition, _index, n, (uint)names.Length, _values), what);
+            WhpxNative.Check(_api.SetRegisters(_partition, _index, n, (uint)names.Length, _values), what);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace Isa.Tests.Backends.Vcpu;
 /// </summary>
 public sealed class WhpxExitDecoderTests
 {
-    private const ulong Rip = 0x7f00_1234_5000;
+    internal const ulong Rip = 0x7f00_1234_5000;
 
     [Fact]
     public void AnOutExitAdvancesRipByTheInstructionLength()
@@ -202,7 +202,7 @@ public sealed class WhpxExitDecoderTests
     }
 
     /// <summary>A context with <paramref name="reason"/> and the common part: 64-bit CS, <see cref="Rip"/>, the length and CR8 nibbles.</summary>
-    private static byte[] Exit(uint reason, int instructionLength, int cr8 = 0)
+    internal static byte[] Exit(uint reason, int instructionLength, int cr8 = 0)
     {
         var context = new byte[224];
         Le32(context, 0, reason);
@@ -216,15 +216,15 @@ public sealed class WhpxExitDecoderTests
     }
 
     /// <summary>InstructionByteCount at 48 and InstructionBytes at 52, as memory-access and port-I/O contexts have them.</summary>
-    private static void Instruction(byte[] context, params byte[] bytes)
+    internal static void Instruction(byte[] context, params byte[] bytes)
     {
         context[48] = (byte)bytes.Length;
         bytes.CopyTo(context, 52);
     }
 
-    private static void Le16(byte[] b, int offset, ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(offset), value);
+    internal static void Le16(byte[] b, int offset, ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(offset), value);
 
-    private static void Le32(byte[] b, int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(offset), value);
+    internal static void Le32(byte[] b, int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(offset), value);
 
-    private static void Le64(byte[] b, int offset, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(offset), value);
+    internal static void Le64(byte[] b, int offset, ulong value) => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(offset), value);
 }
