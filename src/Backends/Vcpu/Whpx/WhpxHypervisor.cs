@@ -71,9 +71,13 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
             WhpxNative.Check(WhpxNative.WHvSetPartitionProperty(partition, WhpxNative.PropertyProcessorCount, &count, sizeof(uint)), "SetPartitionProperty (processor count)");
 
             // Every processor feature the hypervisor offers (the JIT chose its instructions from the host's CPUID).
+            // Best effort: a hypervisor that refuses keeps its default set, and an instruction missing from it
+            // is a #UD that the shared exception stubs report with its address.
             ulong features = 0;
-            WhpxNative.Check(WhpxNative.WHvGetCapability(WhpxNative.CapabilityProcessorFeatures, &features, sizeof(ulong), &written), "GetCapability (processor features)");
-            WhpxNative.Check(WhpxNative.WHvSetPartitionProperty(partition, WhpxNative.PropertyProcessorFeatures, &features, sizeof(ulong)), "SetPartitionProperty (processor features)");
+            if (WhpxNative.WHvGetCapability(WhpxNative.CapabilityProcessorFeatures, &features, sizeof(ulong), &written) >= 0)
+            {
+                WhpxNative.WHvSetPartitionProperty(partition, WhpxNative.PropertyProcessorFeatures, &features, sizeof(ulong));
+            }
 
             // No extended exits: CPUID, MSRs and exceptions stay inside the partition (the IDT's stubs report faults through port I/O).
             ulong extendedExits = 0;
