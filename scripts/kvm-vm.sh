@@ -3,7 +3,8 @@
 # software emulation (`-accel tcg -cpu max`) emulates AMD SVM, so Debian's kernel loads kvm-amd
 # there and nested KVM works. The VM chroots into this machine's root (shared read-only over
 # virtio-9p), so dotnet and the built test assemblies run unchanged; the work folder is shared
-# read-write at the same path; HOME and TMPDIR are a tmpfs. Prints the command's output and exits
+# read-write at the same path; HOME, TMPDIR and /tmp are tmpfs (.NET keeps its named
+# mutexes in /tmp). Prints the command's output and exits
 # with its exit code (124 when the VM did not finish).
 #
 #   scripts/kvm-vm.sh [--mem 2G] [--timeout SECONDS] [--workdir DIR] -- COMMAND [ARGS...]
@@ -88,6 +89,7 @@ mount -t proc proc /root/proc
 mount -t sysfs sys /root/sys
 mount -t devtmpfs dev /root/dev
 mount -t tmpfs tmp /root/mnt
+mount -t tmpfs tmp /root/tmp
 mkdir -p /root/mnt/home /root/mnt/tmp /root$work
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 work /root$work
 echo ISA_KVM_VM_START

@@ -14,6 +14,12 @@ public interface IExecutionHost
     /// <summary>Makes the calling host thread ready to run code against <paramref name="memory"/>.</summary>
     void PrepareThread(GuestMemory memory);
 
+    /// <summary>
+    /// Called once per CPU after its JIT context is filled in (<paramref name="state"/>, <paramref name="stateBytes"/>
+    /// of guest state after the header): a vCPU host maps it and routes call-outs through itself.
+    /// </summary>
+    void AttachCpu(nint state, int stateBytes);
+
     /// <summary>Runs translated code from <paramref name="hostCode"/> on the state at <paramref name="state"/> until it exits; returns the exit reason.</summary>
     int Run(nint state, nint hostCode);
 }

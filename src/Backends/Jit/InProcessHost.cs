@@ -16,5 +16,9 @@ internal sealed unsafe class InProcessHost(nint entry, MemoryAddressing addressi
         }
     }
 
+    public void AttachCpu(nint state, int stateBytes)
+    {
+    }
+
     public int Run(nint state, nint hostCode) => ((delegate* unmanaged<nint, nint, int>)entry)(state, hostCode);
 }

@@ -39,6 +39,12 @@ internal static class JitContext
     /// <summary>How many instructions the interpreter completed in the last call-out.</summary>
     public const int CallOutRetired = Base + 88;
 
+    /// <summary>Inside a vCPU: the host's result of a call-out, which the vCPU's call-out stub returns in EAX.</summary>
+    public const int VcpuCallOutResult = Base + 96;
+
+    /// <summary>Inside a vCPU: set by the host when page tables changed during a call-out; the call-out stub flushes the TLB.</summary>
+    public const int VcpuFlushTlb = Base + 100;
+
     /// <summary>Sixteen host registers as the fault landing pad saved them (RAX .. R15).</summary>
     public const int SavedRegisters = Base + 128;
 

@@ -32,6 +32,7 @@ internal sealed unsafe class JitCpu : ICpu
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
         *(nint*)(_state + JitContext.CallOutHandle) = GCHandle.ToIntPtr(_self);
         *(nint*)(_state + JitContext.CallOutFunction) = (nint)(delegate* unmanaged<nint, long, int>)&CallOutFromJitCode;
+        engine.Host.AttachCpu((nint)_state, _layout.Size);
     }
 
     ~JitCpu() => _self.Free();

@@ -25,11 +25,17 @@ public sealed unsafe class JitEngine : IDisposable
         Isa = isa;
         Memory = memory;
         Options = options ?? new JitOptions();
+        bool vcpu = Options.Hypervisor is not null;
+        if (vcpu)
+        {
+            Options = Options with { Addressing = MemoryAddressing.FsSegment };
+        }
+
         Code = CodeBuffer.Shared;
         _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
-        Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _instructionShift);
+        Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _instructionShift, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
         _translator = new BlockTranslator(isa, memory, Options, Stubs);
-        Host = new InProcessHost(Stubs.Entry, Options.Addressing);
+        Host = vcpu ? new Vcpu.VcpuHost(Options.Hypervisor!(), memory, Code) : new InProcessHost(Stubs.Entry, Options.Addressing);
         int bytes = JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes;
         _lookup = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
         for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
@@ -248,6 +254,7 @@ public sealed unsafe class JitEngine : IDisposable
     public void Dispose()
     {
         Memory.CodeModified -= InvalidatePage;
+        (Host as IDisposable)?.Dispose();
         FreeLookup();
         GC.SuppressFinalize(this);
     }

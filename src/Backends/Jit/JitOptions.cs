@@ -15,6 +15,12 @@ public sealed record JitOptions
     /// </summary>
     public bool InterpretFirstVisit { get; init; } = true;
 
+    /// <summary>
+    /// Where set, translated code runs inside virtual CPUs of the VM this opens (KVM, WHPX), with
+    /// FS-segment addressing (the vCPU's FS base is the guest window) whatever <see cref="Addressing"/> says.
+    /// </summary>
+    public Func<Vcpu.IHypervisor>? Hypervisor { get; init; }
+
     /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
     public bool UseMovbe { get; init; } = X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0;
 }

@@ -32,7 +32,8 @@ internal sealed class JitRuntimeStubs
     /// <summary>Where the fault handler resumes a faulting block: saves every host register, exits.</summary>
     public nint FaultLanding { get; }
 
-    public static JitRuntimeStubs Create(CodeBuffer code, MemoryAddressing addressing, int pcOffset, int nextPcOffset, int instructionShift)
+    /// <param name="vcpuExitPort">Non-zero when the code runs inside a vCPU: the exit stores the budget and reports the reason with an <c>out</c> to this port, and the host takes over.</param>
+    public static JitRuntimeStubs Create(CodeBuffer code, MemoryAddressing addressing, int pcOffset, int nextPcOffset, int instructionShift, ushort vcpuExitPort = 0)
     {
         var a = new Assembler(64);
         Label entry = a.CreateLabel(), exit = a.CreateLabel(), indirect = a.CreateLabel(), landing = a.CreateLabel(), miss = a.CreateLabel();
@@ -60,6 +61,14 @@ internal sealed class JitRuntimeStubs
 
         a.Label(ref exit);
         a.mov(__qword_ptr[rbx + JitContext.Budget], budget);
+        if (vcpuExitPort != 0)
+        {
+            // The host sets RIP, RSP and the registers afresh for the next entry: nothing to restore.
+            a.mov(edx, (uint)vcpuExitPort);
+            a.@out(dx, eax);
+            a.ud2();
+        }
+
         a.mov(rsp, __qword_ptr[rbx + JitContext.SavedRsp]);
         a.add(rsp, 8);
         for (int i = saved.Length - 1; i >= 0; i--)

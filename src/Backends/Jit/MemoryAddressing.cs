@@ -8,4 +8,7 @@ public enum MemoryAddressing
 
     /// <summary>A pinned host register (R15) holds the window base; addresses are 32-bit values added to it (hosts where GS is taken).</summary>
     BaseRegister,
+
+    /// <summary>FS base = the window, as <see cref="GsSegment"/>: inside a vCPU, where both segment bases are the host's (GS is the block table).</summary>
+    FsSegment,
 }

@@ -81,6 +81,20 @@ public sealed unsafe class PageTableBuilder
         }
     }
 
+    /// <summary>Clears the entries of 4 KiB pages where page tables exist (allocates nothing).</summary>
+    public void Unmap(ulong virtualAddress, ulong bytes)
+    {
+        Check(virtualAddress, 0, bytes, PageSize);
+        for (ulong offset = 0; offset < bytes; offset += PageSize)
+        {
+            ulong* pde = Entry(virtualAddress + offset, levels: 3, create: false);
+            if (pde is not null && (*pde & (ulong)PageFlags.Present) != 0 && (*pde & (ulong)PageFlags.Large) == 0)
+            {
+                *Entry(virtualAddress + offset, levels: 4, create: false) = 0;
+            }
+        }
+    }
+
     /// <summary>The physical address and flags of the last-level entry for <paramref name="virtualAddress"/>, or null when there is none.</summary>
     public (ulong Physical, PageFlags Flags)? Translate(ulong virtualAddress)
     {

@@ -54,6 +54,7 @@ public sealed unsafe class GuestMemory : IDisposable
         Unwatch(first, length);
         HostVirtualMemory.Decommit(_window + first, length);
         new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Clear();
+        HostProtectionChanged?.Invoke(first, length);
     }
 
     /// <summary>Changes the permissions of mapped pages.</summary>
@@ -438,11 +439,24 @@ public sealed unsafe class GuestMemory : IDisposable
         ProtectHost(first, length, value);
     }
 
+    /// <summary>
+    /// Raised after the host protection of pages changed (first address, length): execution hosts
+    /// that mirror it in page tables of their own (vCPU hosts) follow it.
+    /// </summary>
+    public event Action<uint, ulong>? HostProtectionChanged;
+
+    /// <summary>The host protection of the page holding <paramref name="address"/>, as <see cref="HostProtectionChanged"/> reports changes of it.</summary>
+    public (bool Readable, bool Writable) HostProtection(uint address) => HostAccess(_permissions[address >> PageShift]);
+
+    private static (bool Readable, bool Writable) HostAccess(byte bits) =>
+        ((bits & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0, (bits & (byte)MemoryPermissions.Write) != 0);
+
     /// <summary>Host protection as the table bits say: readable if the guest may read or execute, writable if it may write now.</summary>
     private void ProtectHost(uint first, ulong length, byte bits)
     {
-        bool readable = (bits & (byte)(MemoryPermissions.Read | MemoryPermissions.Execute)) != 0;
-        HostVirtualMemory.Protect(_window + first, length, readable, (bits & (byte)MemoryPermissions.Write) != 0);
+        (bool readable, bool writable) = HostAccess(bits);
+        HostVirtualMemory.Protect(_window + first, length, readable, writable);
+        HostProtectionChanged?.Invoke(first, length);
     }
 
     private static (uint First, ulong Length) PageRange(uint address, ulong size)

@@ -931,11 +931,11 @@ internal sealed partial class X64Emitter
     /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
     private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
     {
-        if (_addressing == MemoryAddressing.GsSegment && IsUnmaterialized(address, DeferredKind.Add) && _deferred[address.Slot].Right.Kind == LocationKind.Immediate)
+        if (_addressing != MemoryAddressing.BaseRegister && IsUnmaterialized(address, DeferredKind.Add) && _deferred[address.Slot].Right.Kind == LocationKind.Immediate)
         {
             DeferredOp add = _deferred[address.Slot];
             AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
-            return size.gs[R32(add.Source) + (int)(uint)add.Right.Value];
+            return Segment(size)[R32(add.Source) + (int)(uint)add.Right.Value];
         }
 
         return Guest(bytes, AddressRegister(address));
@@ -982,10 +982,12 @@ internal sealed partial class X64Emitter
     private AssemblerMemoryOperand Guest(int bytes, int addressRegister)
     {
         AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
-        return _addressing == MemoryAddressing.GsSegment
-            ? size.gs[R32(addressRegister)]
-            : size[r15 + R64(addressRegister)];
+        return _addressing == MemoryAddressing.BaseRegister
+            ? size[r15 + R64(addressRegister)]
+            : Segment(size)[R32(addressRegister)];
     }
+
+    private AssemblerMemoryOperandFactory Segment(AssemblerMemoryOperandFactory size) => _addressing == MemoryAddressing.FsSegment ? size.fs : size.gs;
 
     /// <summary>Brings a register back to canonical form for its type after an operation.</summary>
     private void Normalize(int r, JitType type, bool after32BitOperation)

@@ -64,7 +64,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         BigEndian = isa.Endianness == Endianness.Big;
         _addressing = addressing;
         _movbe = movbe;
-        _cacheCandidates = addressing == MemoryAddressing.GsSegment ? CacheRegistersGs : CacheRegistersBase;
+        _cacheCandidates = addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
     }
 
     public bool BigEndian { get; }
@@ -73,10 +73,10 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// The register that holds the instruction budget while JIT code runs (R15, or R14 when R15 is
     /// the window base): a memory counter would chain every block to the previous one's store.
     /// </summary>
-    public static AssemblerRegister64 BudgetRegister(MemoryAddressing addressing) => addressing == MemoryAddressing.GsSegment ? r15 : r14;
+    public static AssemblerRegister64 BudgetRegister(MemoryAddressing addressing) => addressing == MemoryAddressing.BaseRegister ? r14 : r15;
 
     /// <summary>How many guest registers a block can keep in host registers.</summary>
-    public static int HomeCount(MemoryAddressing addressing) => addressing == MemoryAddressing.GsSegment ? CacheRegistersGs.Length : CacheRegistersBase.Length;
+    public static int HomeCount(MemoryAddressing addressing) => addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase.Length : CacheRegistersGs.Length;
 
     /// <summary>The guest register homes of the block: state offset, host register, element bytes, written.</summary>
     public IEnumerable<Home> Homes => _homes.Values;

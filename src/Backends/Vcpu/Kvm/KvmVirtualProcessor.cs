@@ -1,0 +1,197 @@
+using System.Runtime.InteropServices;
+
+namespace Isa.Backends.Vcpu.Kvm;
+
+/// <summary>A KVM vCPU: its fd and its mmapped <c>struct kvm_run</c>.</summary>
+internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
+{
+    private readonly int _fd;
+    private readonly byte* _run;
+    private readonly int _runSize;
+    private long _thread;
+    private bool _disposed;
+
+    public KvmVirtualProcessor(int fd, int runSize, KvmNative.CpuidEntry2[] cpuid)
+    {
+        _fd = fd;
+        _runSize = runSize;
+        void* run = KvmNative.mmap(null, (nuint)runSize, KvmNative.ProtRead | KvmNative.ProtWrite, KvmNative.MapShared, fd, 0);
+        if (run == (void*)-1)
+        {
+            int errno = KvmNative.Errno;
+            KvmNative.close(fd);
+            throw new InvalidOperationException($"KVM cannot map the vCPU's run structure: {KvmNative.ErrorText(errno)}");
+        }
+
+        _run = (byte*)run;
+        SetCpuid(cpuid);
+    }
+
+    public void GetRegisters(ref GeneralRegisters registers)
+    {
+        KvmNative.Regs r;
+        KvmNative.Call(_fd, KvmNative.GetRegs, (nint)(&r), "GET_REGS");
+        registers[GeneralRegisters.Rax] = r.Rax;
+        registers[GeneralRegisters.Rcx] = r.Rcx;
+        registers[GeneralRegisters.Rdx] = r.Rdx;
+        registers[GeneralRegisters.Rbx] = r.Rbx;
+        registers[GeneralRegisters.Rsp] = r.Rsp;
+        registers[GeneralRegisters.Rbp] = r.Rbp;
+        registers[GeneralRegisters.Rsi] = r.Rsi;
+        registers[GeneralRegisters.Rdi] = r.Rdi;
+        new ReadOnlySpan<ulong>(&r.R8, 8).CopyTo(((Span<ulong>)registers.Gpr)[8..]);
+        registers.Rip = r.Rip;
+        registers.Rflags = r.Rflags;
+    }
+
+    public void SetRegisters(in GeneralRegisters registers)
+    {
+        var r = new KvmNative.Regs
+        {
+            Rax = registers[GeneralRegisters.Rax],
+            Rcx = registers[GeneralRegisters.Rcx],
+            Rdx = registers[GeneralRegisters.Rdx],
+            Rbx = registers[GeneralRegisters.Rbx],
+            Rsp = registers[GeneralRegisters.Rsp],
+            Rbp = registers[GeneralRegisters.Rbp],
+            Rsi = registers[GeneralRegisters.Rsi],
+            Rdi = registers[GeneralRegisters.Rdi],
+            Rip = registers.Rip,
+            Rflags = registers.Rflags | GeneralRegisters.ReservedFlag,
+        };
+        ((ReadOnlySpan<ulong>)registers.Gpr)[8..].CopyTo(new Span<ulong>(&r.R8, 8));
+        KvmNative.Call(_fd, KvmNative.SetRegs, (nint)(&r), "SET_REGS");
+    }
+
+    public void GetSpecialRegisters(ref SpecialRegisters registers)
+    {
+        KvmNative.Sregs s;
+        KvmNative.Call(_fd, KvmNative.GetSregs, (nint)(&s), "GET_SREGS");
+        registers.Cs = FromKvm(s.Cs);
+        registers.Ds = FromKvm(s.Ds);
+        registers.Es = FromKvm(s.Es);
+        registers.Fs = FromKvm(s.Fs);
+        registers.Gs = FromKvm(s.Gs);
+        registers.Ss = FromKvm(s.Ss);
+        registers.Tr = FromKvm(s.Tr);
+        registers.Ldt = FromKvm(s.Ldt);
+        registers.Gdt = new DescriptorTableRegister(s.Gdt.Base, s.Gdt.Limit);
+        registers.Idt = new DescriptorTableRegister(s.Idt.Base, s.Idt.Limit);
+        registers.Cr0 = s.Cr0;
+        registers.Cr2 = s.Cr2;
+        registers.Cr3 = s.Cr3;
+        registers.Cr4 = s.Cr4;
+        registers.Cr8 = s.Cr8;
+        registers.Efer = s.Efer;
+        registers.ApicBase = s.ApicBase;
+    }
+
+    public void SetSpecialRegisters(in SpecialRegisters registers)
+    {
+        // Read first: the fields we do not model (the pending-interrupt bitmap, the APIC base by default) keep their values.
+        KvmNative.Sregs s;
+        KvmNative.Call(_fd, KvmNative.GetSregs, (nint)(&s), "GET_SREGS");
+        s.Cs = ToKvm(registers.Cs);
+        s.Ds = ToKvm(registers.Ds);
+        s.Es = ToKvm(registers.Es);
+        s.Fs = ToKvm(registers.Fs);
+        s.Gs = ToKvm(registers.Gs);
+        s.Ss = ToKvm(registers.Ss);
+        s.Tr = ToKvm(registers.Tr);
+        s.Ldt = ToKvm(registers.Ldt);
+        s.Gdt = new KvmNative.DescriptorTable { Base = registers.Gdt.Base, Limit = registers.Gdt.Limit };
+        s.Idt = new KvmNative.DescriptorTable { Base = registers.Idt.Base, Limit = registers.Idt.Limit };
+        s.Cr0 = registers.Cr0;
+        s.Cr2 = registers.Cr2;
+        s.Cr3 = registers.Cr3;
+        s.Cr4 = registers.Cr4;
+        s.Cr8 = registers.Cr8;
+        s.Efer = registers.Efer;
+        if (registers.ApicBase != 0)
+        {
+            s.ApicBase = registers.ApicBase;
+        }
+
+        KvmNative.Call(_fd, KvmNative.SetSregs, (nint)(&s), "SET_SREGS");
+    }
+
+    public VcpuExit Run()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Volatile.Write(ref _thread, KvmNative.syscall(KvmNative.SysGettid, 0, 0, 0));
+        try
+        {
+            if (KvmNative.ioctl(_fd, KvmNative.Run, 0) < 0)
+            {
+                int errno = KvmNative.Errno;
+                _run[1] = 0; // immediate_exit, if Cancel set it
+                return errno is KvmNative.Eintr or KvmNative.Eagain
+                    ? new VcpuExit(VcpuExitKind.Canceled)
+                    : VcpuExit.Fail($"KVM_RUN failed: {KvmNative.ErrorText(errno)}");
+            }
+
+            return KvmExitDecoder.Decode(new ReadOnlySpan<byte>(_run, _runSize));
+        }
+        finally
+        {
+            Volatile.Write(ref _thread, 0);
+        }
+    }
+
+    public void Cancel()
+    {
+        // immediate_exit makes the next KVM_RUN return EINTR at once; the signal interrupts one that is running.
+        Volatile.Write(ref _run[1], 1);
+        long thread = Volatile.Read(ref _thread);
+        if (thread != 0)
+        {
+            KvmNative.syscall(KvmNative.SysTgkill, KvmNative.syscall(KvmNative.SysGetpid, 0, 0, 0), thread, KvmNative.KickSignal);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            KvmNative.munmap(_run, (nuint)_runSize);
+            KvmNative.close(_fd);
+        }
+    }
+
+    private void SetCpuid(KvmNative.CpuidEntry2[] entries)
+    {
+        int bytes = 8 + (entries.Length * sizeof(KvmNative.CpuidEntry2));
+        byte* buffer = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
+        try
+        {
+            *(uint*)buffer = (uint)entries.Length;
+            entries.CopyTo(new Span<KvmNative.CpuidEntry2>(buffer + 8, entries.Length));
+            KvmNative.Call(_fd, KvmNative.SetCpuid2, (nint)buffer, "SET_CPUID2");
+        }
+        finally
+        {
+            NativeMemory.Free(buffer);
+        }
+    }
+
+    internal static SegmentRegister FromKvm(KvmNative.Segment s) => new(s.Base, s.Limit, s.Selector,
+        (uint)(s.Type & 0xF) | ((uint)s.S << 4) | ((uint)(s.Dpl & 3) << 5) | ((uint)s.Present << 7)
+        | ((uint)s.Avl << 12) | ((uint)s.L << 13) | ((uint)s.Db << 14) | ((uint)s.G << 15) | ((uint)s.Unusable << 16));
+
+    internal static KvmNative.Segment ToKvm(SegmentRegister s) => new()
+    {
+        Base = s.Base,
+        Limit = s.Limit,
+        Selector = s.Selector,
+        Type = (byte)s.Type,
+        S = (byte)(s.IsCodeOrData ? 1 : 0),
+        Dpl = (byte)s.Dpl,
+        Present = (byte)(s.IsPresent ? 1 : 0),
+        Avl = (byte)(s.IsAvailable ? 1 : 0),
+        L = (byte)(s.IsLong ? 1 : 0),
+        Db = (byte)(s.IsDefaultBig ? 1 : 0),
+        G = (byte)(s.IsGranular ? 1 : 0),
+        Unusable = (byte)(s.IsUnusable ? 1 : 0),
+    };
+}

@@ -1,0 +1,68 @@
+using Isa.Backends.Jit;
+using Isa.Backends.Vcpu.Kvm;
+using Isa.Guests;
+using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
+using Isa.Tests.Backends.Jit;
+
+namespace Isa.Vcpu.Tests;
+
+/// <summary>The JIT's code inside KVM vCPUs against the interpreter (the lockstep machinery with the KVM host).</summary>
+public sealed class KvmJitTests
+{
+    private static readonly JitOptions Kvm = new() { Hypervisor = KvmHypervisor.Open, InterpretFirstVisit = false };
+
+    // Each sequence opens a VM: a smaller sample than in process (the CI runs these under emulation), every instruction still covered once.
+    private const int Sequences = 12;
+
+    [KvmFact]
+    public void AGuestLoopRunsInsideTheVcpu()
+    {
+        GuestIsa isa = IsaCatalog.Find("mips32el")!;
+        using var memory = new GuestMemory();
+        memory.Map(0x1_0000, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        memory.Map(0x2_0000, GuestMemory.PageSize, MemoryPermissions.ReadWrite);
+        uint[] program =
+        [
+            0x24020000, // addiu v0, zero, 0
+            0x24030064, // addiu v1, zero, 100
+            0x24420003, // loop: addiu v0, v0, 3
+            0x2463FFFF, // addiu v1, v1, -1
+            0x1460FFFD, // bnez v1, loop
+            0x00000000, // nop
+            0x3C040002, // lui a0, 2
+            0xAC820010, // sw v0, 16(a0)
+            0x0000000D, // break
+        ];
+        memory.Poke(0x1_0000, program.SelectMany(BitConverter.GetBytes).ToArray());
+        using var engine = new JitEngine(isa, memory, Kvm);
+        ICpu cpu = engine.CreateCpu();
+        cpu.Pc = 0x1_0000;
+        CpuExit exit = cpu.Run(10_000);
+        Assert.Equal(TrapKind.Breakpoint, exit.Kind);
+        Assert.Equal(300UL, cpu.GetRegister(0, 2));
+        Assert.Equal(300u, memory.Read32(0x2_0010));
+        Assert.True(engine.Statistics.Blocks > 0);
+    }
+
+    [KvmTheory]
+    [InlineData("mips32el")]
+    [InlineData("mips32")]
+    [InlineData("allegrex")]
+    [InlineData("rv32")]
+    public void RandomSequencesMatchTheInterpreter(string isaName)
+    {
+        if (IsaCatalog.Find(isaName) is null)
+        {
+            Assert.Fail($"no ISA {isaName}: the catalog is {string.Join(", ", IsaCatalog.All.Select(i => i.Name))}");
+        }
+
+        LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, Sequences);
+    }
+
+    [KvmTheory]
+    [InlineData("mips32el")]
+    [InlineData("mips32")]
+    public void AStoreIntoTranslatedCodeIsSeenByTheNextRun(string isaName)
+        => LockstepHarness.AStoreIntoTranslatedCodeIsSeenByTheNextRun(isaName, Kvm);
+}

@@ -1,0 +1,127 @@
+using System.Runtime.InteropServices;
+using Iced.Intel;
+using Isa.Backends.Vcpu;
+using Isa.Backends.Vcpu.Kvm;
+using static Iced.Intel.AssemblerRegisters;
+
+namespace Isa.Vcpu.Tests;
+
+/// <summary>The shared long-mode set-up (page tables, GDT, TSS, IDT, segments) in a real KVM vCPU, with hand-written code.</summary>
+public sealed unsafe class KvmLongModeTests : IDisposable
+{
+    private const int Pages = 64;
+    private readonly byte* _memory = (byte*)NativeMemory.AlignedAlloc(Pages * 4096, 4096);
+
+    public KvmLongModeTests() => NativeMemory.Clear(_memory, Pages * 4096);
+
+    public void Dispose() => NativeMemory.AlignedFree(_memory);
+
+    // Page 0: system tables; 1: code; 2: data (FS base); 3: stack; 8..: page-table pool. Guest-physical = 1 MiB + offset; virtual = host address.
+    private nint Page(int n) => (nint)(_memory + (n * 4096));
+
+    private (IHypervisor Vm, IVirtualProcessor Cpu) Start(Action<Assembler> code)
+    {
+        IHypervisor vm = KvmHypervisor.Open();
+        const ulong physical = 0x10_0000;
+        vm.MapMemory(physical, (nint)_memory, Pages * 4096, writable: true);
+        var tables = new PageTableBuilder(Page(8), physical + (8 * 4096), Pages - 8);
+        for (int n = 0; n < 4; n++)
+        {
+            tables.Map((ulong)Page(n), physical + (ulong)(n * 4096), 4096, PageFlags.Present | PageFlags.Writable);
+        }
+
+        var a = new Assembler(64);
+        var vectors = new Label[LongMode.Vectors];
+        for (int v = 0; v < vectors.Length; v++)
+        {
+            vectors[v] = a.CreateLabel();
+            a.Label(ref vectors[v]);
+            if (!VcpuProtocol.HasErrorCode(v))
+            {
+                a.push(0);
+            }
+
+            a.push(v);
+            a.hlt();
+        }
+
+        Label start = a.CreateLabel();
+        a.Label(ref start);
+        code(a);
+        var stream = new MemoryStream();
+        AssemblerResult result = a.Assemble(new StreamCodeWriter(stream), (ulong)Page(1), BlockEncoderOptions.ReturnNewInstructionOffsets);
+        stream.ToArray().CopyTo(new Span<byte>((void*)Page(1), 4096));
+        LongMode.WriteTables(Page(0), vectors.Select(l => (nint)result.GetLabelRIP(l)).ToArray());
+
+        IVirtualProcessor cpu = vm.CreateProcessor();
+        SpecialRegisters s = LongMode.Registers(Page(0), tables.Root, (ulong)Page(2), 0);
+        cpu.SetSpecialRegisters(in s);
+        var r = default(GeneralRegisters);
+        r.Rip = result.GetLabelRIP(start);
+        r.Rflags = GeneralRegisters.ReservedFlag;
+        r[GeneralRegisters.Rsp] = (ulong)Page(4);
+        cpu.SetRegisters(in r);
+        return (vm, cpu);
+    }
+
+    [KvmFact]
+    public void FsOperandsReadTheWindowAndOutExitsWithTheValue()
+    {
+        *(uint*)(Page(2) + 0x10) = 0xcafe_babe;
+        *(uint*)(Page(2) + 0x20) = 0x1234_5678;
+        (IHypervisor vm, IVirtualProcessor cpu) = Start(a =>
+        {
+            a.mov(edx, 0x10);
+            a.mov(eax, __dword_ptr.fs[edx]);
+            a.mov(edx, 0xE0);
+            a.@out(dx, eax);
+            a.mov(edx, 0xFFFF_FFF0);
+            a.mov(eax, __dword_ptr.fs[edx + 0x30]); // wraps at 4 GiB: fs.base + 0x20
+            a.mov(edx, 0xE1);
+            a.@out(dx, eax);
+            a.hlt();
+        });
+        using (vm)
+        using (cpu)
+        {
+            Assert.Equal(VcpuExit.Out(0xE0, 4, 0xcafe_babe), cpu.Run());
+            Assert.Equal(VcpuExit.Out(0xE1, 4, 0x1234_5678), cpu.Run());
+            Assert.Equal(VcpuExitKind.Halt, cpu.Run().Kind);
+
+            var s = default(SpecialRegisters);
+            cpu.GetSpecialRegisters(ref s);
+            Assert.Equal((ulong)Page(2), s.Fs.Base);
+            Assert.True(s.Cs.IsLong);
+            Assert.Equal(LongMode.EferLongModeActive, s.Efer & LongMode.EferLongModeActive);
+        }
+    }
+
+    [KvmFact]
+    public void APageFaultArrivesAtItsIdtStubWithTheProcessorFrame()
+    {
+        ulong unmapped = (ulong)Page(5) + 0x18;
+        (IHypervisor vm, IVirtualProcessor cpu) = Start(a =>
+        {
+            a.mov(rcx, unmapped);
+            a.mov(r9, 0x5eed);
+            a.mov(eax, __dword_ptr[rcx]);
+            a.hlt();
+        });
+        using (vm)
+        using (cpu)
+        {
+            Assert.Equal(VcpuExitKind.Halt, cpu.Run().Kind);
+            var r = default(GeneralRegisters);
+            cpu.GetRegisters(ref r);
+            var s = default(SpecialRegisters);
+            cpu.GetSpecialRegisters(ref s);
+            var frame = (ulong*)r[GeneralRegisters.Rsp];
+            Assert.Equal((ulong)VcpuProtocol.PageFaultVector, frame[VcpuProtocol.FrameVector / 8]);
+            Assert.Equal(0UL, frame[VcpuProtocol.FrameErrorCode / 8] & 1); // not present
+            Assert.Equal(unmapped, s.Cr2);
+            Assert.Equal((ulong)Page(4), frame[VcpuProtocol.FrameRsp / 8]);
+            Assert.InRange(frame[VcpuProtocol.FrameRip / 8], (ulong)Page(1), (ulong)Page(2));
+            Assert.Equal(0x5eedUL, r[9]);
+        }
+    }
+}
