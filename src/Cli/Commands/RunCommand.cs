@@ -1,6 +1,5 @@
 using Isa.Cli.Disassembly;
 using Isa.Backends.Jit;
-using Isa.Backends.Vcpu;
 using Isa.Backends.Vcpu.Whpx;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
@@ -57,9 +56,9 @@ public sealed class RunCommand : Command
             throw new CommandException($"unknown engine '{engine}' (available: jit, interp, whpx)");
         }
 
-        if (engine == "whpx")
+        if (engine == "whpx" && !WhpxHypervisor.IsAvailable(out string reason))
         {
-            RequireWhpx();
+            throw new CommandException($"--engine whpx: {reason}");
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -107,7 +106,12 @@ public sealed class RunCommand : Command
 
         // One JIT per guest address space: every thread's CPU shares its block cache; a fork child makes its own.
         using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
-        using JitEngine? jit = engine == "jit" ? new JitEngine(isa, process.Memory) : null;
+        using JitEngine? jit = engine switch
+        {
+            "jit" => new JitEngine(isa, process.Memory),
+            "whpx" => new JitEngine(isa, process.Memory, new JitOptions { Hypervisor = WhpxHypervisor.Open }),
+            _ => null,
+        };
         process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
         List<(int Guest, int Host, bool CloseOnExec)>? inherited = snapshot?.Files ?? InheritedFds(arguments.Value(GuestLauncher.InheritFdsOption));
         if (inherited is not null)
@@ -175,25 +179,6 @@ public sealed class RunCommand : Command
     /// this emulator (a guest shell that forked it, or a host shell) sees a death by that signal.
     /// </summary>
     public static int? FatalHostSignal { get; private set; }
-
-    /// <summary>
-    /// <c>--engine whpx</c>: where WHPX is missing (every host but Windows with the feature on) the
-    /// user gets the reason; where it is present the vCPU execution host that runs JIT code inside
-    /// it is not part of this build yet, and the user is told so rather than silently given another engine.
-    /// </summary>
-    private static void RequireWhpx()
-    {
-        try
-        {
-            using WhpxHypervisor partition = WhpxHypervisor.Open(1);
-        }
-        catch (HypervisorUnavailableException unavailable)
-        {
-            throw new CommandException(unavailable.Message);
-        }
-
-        throw new CommandException("--engine whpx: the Windows Hypervisor Platform is available, but this build has no vCPU execution host to run the JIT's code in it");
-    }
 
     /// <summary>How this emulator starts itself again for the guest's fork and execve, with the options the child shares.</summary>
     private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa)

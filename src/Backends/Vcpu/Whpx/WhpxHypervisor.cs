@@ -33,8 +33,11 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
 
     public int PhysicalAddressBits { get; }
 
+    /// <summary>A partition for up to <see cref="DefaultProcessors"/> processors.</summary>
+    public static WhpxHypervisor Open() => Open(DefaultProcessors);
+
     /// <summary>Creates and sets up a partition for up to <paramref name="processors"/> processors; <see cref="HypervisorUnavailableException"/> says why WHPX cannot be used here.</summary>
-    public static WhpxHypervisor Open(int processors = DefaultProcessors)
+    public static WhpxHypervisor Open(int processors)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(processors, 1);
         if (!OperatingSystem.IsWindows() || RuntimeInformation.ProcessArchitecture != Architecture.X64)

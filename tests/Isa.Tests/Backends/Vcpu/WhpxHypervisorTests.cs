@@ -35,6 +35,6 @@ public sealed class WhpxHypervisorTests
         Assert.Equal(2, status);
         Assert.Equal("", output.ToString());
         string line = Assert.Single(error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith(OperatingSystem.IsWindows() ? "isa: run: " : "isa: run: Windows Hypervisor Platform is not available: it needs Windows on x86-64", line);
+        Assert.StartsWith(OperatingSystem.IsWindows() ? "isa: run: --engine whpx: " : "isa: run: --engine whpx: Windows Hypervisor Platform is not available: it needs Windows on x86-64", line);
     }
 }

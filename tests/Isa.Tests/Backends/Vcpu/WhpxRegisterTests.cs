@@ -1,4 +1,5 @@
 using Isa.Backends.Vcpu;
+using Isa.Backends.Vcpu.Kvm;
 using Isa.Backends.Vcpu.Whpx;
 
 namespace Isa.Tests.Backends.Vcpu;
@@ -130,8 +131,31 @@ public sealed class WhpxRegisterTests
     [MemberData(nameof(Descriptors))]
     public void SegmentAttributesAgreeWithTheKvmEncodingOfTheSameDescriptor(ulong descriptor)
     {
-        WhpxNative.SegmentRegister whpx = WhpxRegisters.ToWhpx(Isa.Backends.Vcpu.Descriptors.Decode(descriptor, 0x10));
+        SegmentRegister segment = Isa.Backends.Vcpu.Descriptors.Decode(descriptor, 0x10, high: 0x7f12);
+        WhpxNative.SegmentRegister whpx = WhpxRegisters.ToWhpx(segment);
+        KvmNative.Segment kvm = KvmVirtualProcessor.ToKvm(segment);
+
+        // The KVM host's struct kvm_segment, one byte per flag, against the bits of the WHPX word.
+        Assert.Equal(KvmFields(descriptor), (kvm.Type, kvm.S, kvm.Dpl, kvm.Present, kvm.Avl, kvm.L, kvm.Db, kvm.G));
         Assert.Equal(KvmFields(descriptor), WhpxFields(whpx.Attributes));
+        Assert.Equal((kvm.Base, kvm.Limit, kvm.Selector), (whpx.Base, whpx.Limit, whpx.Selector));
+
+        // And back: both hosts give the shared form the descriptor decodes to.
+        Assert.Equal(KvmVirtualProcessor.FromKvm(kvm), WhpxRegisters.FromWhpx(whpx));
+    }
+
+    [Fact]
+    public void AnUnusableSegmentMeansTheSameToBothHosts()
+    {
+        KvmNative.Segment kvm = KvmVirtualProcessor.ToKvm(LongMode.Registers(0, 0x1000, 0, 0).Ldt);
+        WhpxNative.SegmentRegister whpx = WhpxRegisters.ToWhpx(LongMode.Registers(0, 0x1000, 0, 0).Ldt);
+
+        // KVM: unusable flag set; WHPX (no such flag): not present. Both read it back as unusable.
+        Assert.Equal(1, kvm.Unusable);
+        Assert.Equal(0, whpx.Attributes & 0x80);
+        Assert.True(KvmVirtualProcessor.FromKvm(kvm).IsUnusable);
+        Assert.True(WhpxRegisters.FromWhpx(whpx).IsUnusable);
+        Assert.Equal(kvm.Type, whpx.Attributes & 0xF);
     }
 
     [Fact]
@@ -164,10 +188,10 @@ public sealed class WhpxRegisterTests
     }
 
     /// <summary>The fields of Linux's struct kvm_segment for a descriptor, each taken from its bit in the descriptor.</summary>
-    private static (int Type, int S, int Dpl, int Present, int Avl, int L, int Db, int G) KvmFields(ulong d) =>
-        ((int)(d >> 40) & 0xF, (int)(d >> 44) & 1, (int)(d >> 45) & 3, (int)(d >> 47) & 1, (int)(d >> 52) & 1, (int)(d >> 53) & 1, (int)(d >> 54) & 1, (int)(d >> 55) & 1);
+    private static (byte Type, byte S, byte Dpl, byte Present, byte Avl, byte L, byte Db, byte G) KvmFields(ulong d) =>
+        ((byte)((d >> 40) & 0xF), (byte)((d >> 44) & 1), (byte)((d >> 45) & 3), (byte)((d >> 47) & 1), (byte)((d >> 52) & 1), (byte)((d >> 53) & 1), (byte)((d >> 54) & 1), (byte)((d >> 55) & 1));
 
     /// <summary>The bitfields of WHV_X64_SEGMENT_REGISTER: SegmentType:4, NonSystemSegment:1, DescriptorPrivilegeLevel:2, Present:1, Reserved:4, Available:1, Long:1, Default:1, Granularity:1.</summary>
-    private static (int Type, int S, int Dpl, int Present, int Avl, int L, int Db, int G) WhpxFields(ushort a) =>
-        (a & 0xF, (a >> 4) & 1, (a >> 5) & 3, (a >> 7) & 1, (a >> 12) & 1, (a >> 13) & 1, (a >> 14) & 1, (a >> 15) & 1);
+    private static (byte Type, byte S, byte Dpl, byte Present, byte Avl, byte L, byte Db, byte G) WhpxFields(ushort a) =>
+        ((byte)(a & 0xF), (byte)((a >> 4) & 1), (byte)((a >> 5) & 3), (byte)((a >> 7) & 1), (byte)((a >> 12) & 1), (byte)((a >> 13) & 1), (byte)((a >> 14) & 1), (byte)((a >> 15) & 1));
 }
