@@ -9,7 +9,7 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 engine=${ISA_SMOKE_ENGINE:-kvm} # jit: the same checks in process, to try the script itself
-# ISA_CLI: the isa command to run (scripts/test-kvm.sh passes a ReadyToRun publish: start-up is most of each run under emulation)
+# ISA_CLI: the isa command to run (scripts/test-kvm.sh passes the NativeAOT build: start-up is most of each run under emulation)
 read -r -a isa <<<"${ISA_CLI:-dotnet src/Cli/bin/Release/net10.0/isa.dll}"
 isa+=(run --engine "$engine")
 sysroot=.deps/sysroot-mipsel

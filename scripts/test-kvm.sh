@@ -7,11 +7,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-# A ReadyToRun publish of the CLI (as scripts/build-cli.sh, into this tree): start-up dominates each run under emulation.
-dotnet publish src/Cli/Isa.Cli.csproj -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -o src/Cli/bin/kvm-stage --nologo -v q >/dev/null
+# The NativeAOT CLI (scripts/build-cli.sh, into this tree): start-up dominates each run under emulation.
+ISA_CLI_DIR=src/Cli/bin/kvm-stage bash scripts/build-cli.sh
 dotnet build tests/Isa.Vcpu.Tests -c Release --nologo -v q >/dev/null
 vm=(bash scripts/kvm-vm.sh --timeout 1200 --)
 if [ -e /dev/kvm ]; then vm=(); fi # a machine with KVM runs the stage directly
-"${vm[@]}" bash -c 'dotnet exec tests/Isa.Vcpu.Tests/bin/Release/net10.0/Isa.Vcpu.Tests.dll -noColor -failSkips && ISA_CLI="dotnet src/Cli/bin/kvm-stage/isa.dll" bash scripts/kvm-smoke.sh'
+"${vm[@]}" bash -c 'dotnet exec tests/Isa.Vcpu.Tests/bin/Release/net10.0/Isa.Vcpu.Tests.dll -noColor -failSkips && ISA_CLI=src/Cli/bin/kvm-stage/isa bash scripts/kvm-smoke.sh'
 echo "kvm stage passed"

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Iced.Intel;
 using Isa.Backends.Jit;
 using static Iced.Intel.AssemblerRegisters;
@@ -71,7 +72,7 @@ internal sealed class VcpuStubs
         a.mov(cr3, rax);
         a.jmp(rcx);
 
-        CodeBuffer.Placed placed = code.Place(a, labels);
+        CodeBuffer.Placed placed = code.Place(a, CollectionsMarshal.AsSpan(labels));
         return new VcpuStubs(placed.Labels[..LongMode.Vectors], placed.Labels[LongMode.Vectors], placed.Labels[LongMode.Vectors + 1]);
     }
 }

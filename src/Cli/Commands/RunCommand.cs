@@ -1,6 +1,7 @@
 using Isa.Cli.Disassembly;
 using Isa.Backends.Jit;
 using Isa.Backends.Vcpu.Kvm;
+using Isa.Backends.Vcpu.Whpx;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Linux;
 using Isa.Runtime.Linux.Signals;
@@ -20,7 +21,7 @@ public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine jit|interp|kvm|auto] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp|kvm|whpx|auto] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
@@ -35,7 +36,8 @@ public sealed class RunCommand : Command
     protected override IReadOnlyList<string> OptionHelp =>
     [
         "--engine ENGINE     jit: the x64 JIT in this process (default); interp: the generated interpreter;",
-        "                    kvm: the JIT's code inside KVM virtual CPUs (needs /dev/kvm); auto: kvm where it works, else jit",
+        "                    kvm: the JIT's code inside KVM virtual CPUs (needs /dev/kvm); whpx: inside Windows",
+        "                    Hypervisor Platform virtual CPUs; auto: kvm or whpx where one works, else jit",
         "--sysroot DIR       the guest's / for its dynamic linker, libraries and absolute paths that exist there (qemu's -L)",
         "--strace            log every syscall to stderr",
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
@@ -53,20 +55,28 @@ public sealed class RunCommand : Command
         }
 
         string engine = arguments.Value("--engine") ?? "jit";
-        if (engine is not ("jit" or "interp" or "kvm" or "auto"))
+        if (engine is not ("jit" or "interp" or "kvm" or "whpx" or "auto"))
         {
-            throw new CommandException($"unknown engine '{engine}' (available: jit, interp, kvm, auto)");
+            throw new CommandException($"unknown engine '{engine}' (available: jit, interp, kvm, whpx, auto)");
         }
 
-        if (engine is "kvm" or "auto")
+        // A hypervisor named but missing is an error (no silent fallback); auto picks what works.
+        string? kvmMissing = null, whpxMissing = null;
+        bool kvm = engine is "kvm" or "auto" && KvmHypervisor.IsAvailable(out kvmMissing);
+        bool whpx = engine is "whpx" or "auto" && !kvm && WhpxHypervisor.IsAvailable(out whpxMissing);
+        if (engine == "kvm" && !kvm)
         {
-            bool kvm = KvmHypervisor.IsAvailable(out string reason);
-            if (!kvm && engine == "kvm")
-            {
-                throw new CommandException($"--engine kvm: {reason}");
-            }
+            throw new CommandException($"--engine kvm: {kvmMissing}");
+        }
 
-            engine = kvm ? "kvm" : "jit";
+        if (engine == "whpx" && !whpx)
+        {
+            throw new CommandException($"--engine whpx: {whpxMissing}");
+        }
+
+        if (engine == "auto")
+        {
+            engine = kvm ? "kvm" : whpx ? "whpx" : "jit";
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -124,6 +134,7 @@ public sealed class RunCommand : Command
         {
             "jit" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates }),
             "kvm" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates, Hypervisor = KvmHypervisor.Open }),
+            "whpx" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates, Hypervisor = WhpxHypervisor.Open }),
             _ => null,
         };
         process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
