@@ -82,32 +82,15 @@ public sealed unsafe class KvmHypervisor : IHypervisor
     }
 
     /// <summary>Whether KVM can be used here, without keeping anything open; <paramref name="reason"/> says why not.</summary>
-    public static bool IsAvailable(out string reason)
-    {
-        try
-        {
-            using KvmHypervisor vm = Open();
-            reason = "";
-            return true;
-        }
-        catch (HypervisorUnavailableException e)
-        {
-            reason = e.Message;
-            return false;
-        }
-    }
+    public static bool IsAvailable(out string reason) => HypervisorChecks.IsAvailable(Open, out reason);
 
     public void MapMemory(ulong guestPhysical, nint host, ulong bytes, bool writable)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (((guestPhysical | (ulong)host | bytes) & 0xFFF) != 0 || bytes == 0)
+        HypervisorChecks.ValidateMapping(guestPhysical, host, bytes, PhysicalAddressBits);
+        if (guestPhysical < RealModeTss + 0x3000 && guestPhysical + bytes > RealModeTss)
         {
-            throw new ArgumentException($"guest-physical 0x{guestPhysical:x}, host 0x{host:x}, 0x{bytes:x} bytes: not page aligned");
-        }
-
-        if (guestPhysical + bytes > 1UL << PhysicalAddressBits || (guestPhysical < RealModeTss + 0x3000 && guestPhysical + bytes > RealModeTss))
-        {
-            throw new ArgumentOutOfRangeException(nameof(guestPhysical), $"guest-physical 0x{guestPhysical:x} + 0x{bytes:x} is outside the usable physical space");
+            throw new ArgumentOutOfRangeException(nameof(guestPhysical), $"guest-physical 0x{guestPhysical:x} + 0x{bytes:x} overlaps the pages KVM keeps for its real-mode TSS");
         }
 
         lock (_slots)

@@ -96,33 +96,12 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
     }
 
     /// <summary>Whether WHPX can be used here, without keeping anything open; <paramref name="reason"/> says why not.</summary>
-    public static bool IsAvailable(out string reason)
-    {
-        try
-        {
-            using WhpxHypervisor partition = Open(1);
-            reason = "";
-            return true;
-        }
-        catch (HypervisorUnavailableException e)
-        {
-            reason = e.Message;
-            return false;
-        }
-    }
+    public static bool IsAvailable(out string reason) => HypervisorChecks.IsAvailable(() => Open(1), out reason);
 
     public void MapMemory(ulong guestPhysical, nint host, ulong bytes, bool writable)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (((guestPhysical | (ulong)host | bytes) & 0xFFF) != 0 || bytes == 0)
-        {
-            throw new ArgumentException($"guest-physical 0x{guestPhysical:x}, host 0x{host:x}, 0x{bytes:x} bytes: not page aligned");
-        }
-
-        if (guestPhysical + bytes > 1UL << PhysicalAddressBits)
-        {
-            throw new ArgumentOutOfRangeException(nameof(guestPhysical), $"guest-physical 0x{guestPhysical:x} + 0x{bytes:x} is outside the {PhysicalAddressBits}-bit physical space");
-        }
+        HypervisorChecks.ValidateMapping(guestPhysical, host, bytes, PhysicalAddressBits);
 
         // Execute everywhere: the page tables' NX bits decide what runs.
         uint flags = WhpxNative.MapRead | WhpxNative.MapExecute | (writable ? WhpxNative.MapWrite : 0);
