@@ -2,9 +2,10 @@
 # The KVM smoke set of the Linux conformance corpus, run where /dev/kvm works (in CI: inside
 # scripts/kvm-vm.sh): C programs of tests/programs under `isa run --engine kvm` against the stdout
 # and exit status qemu-mipsel gave (recorded next to each binary by build-test-programs.sh), and
-# busybox commands against qemu-mipsel run here. Covers call-outs to the interpreter (floats),
-# guest faults (segfault), several vCPUs (threads), both byte orders, a dynamic busybox shell.
-# Small on purpose: each run starts .NET, ~50x slower under emulation. Exits 1 if any differs.
+# busybox and lua commands against qemu-mipsel run here. Covers native floating point (floats),
+# guest faults (segfault), several vCPUs (threads), fork and pipelines (each child is a new `isa`
+# with its own VM), signals and their handlers, both byte orders, dynamic busybox and lua.
+# Small on purpose: everything is ~50x slower under emulation. Exits 1 if any differs.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -13,7 +14,7 @@ engine=${ISA_SMOKE_ENGINE:-kvm} # jit: the same checks in process, to try the sc
 read -r -a isa <<<"${ISA_CLI:-dotnet src/Cli/bin/Release/net10.0/isa.dll}"
 isa+=(run --engine "$engine")
 sysroot=.deps/sysroot-mipsel
-export BB=$sysroot/bin/busybox DATA=tests/conformance/data
+export BB=$sysroot/bin/busybox LUA=$sysroot/usr/bin/lua5.4 DATA=tests/conformance/data
 [ "$engine" != kvm ] || [ -e /dev/kvm ] || { echo "kvm-smoke: no /dev/kvm here (run it through scripts/kvm-vm.sh)" >&2; exit 2; }
 
 failed=0
@@ -29,7 +30,8 @@ check() { # name, expected stdout file, expected status, actual stdout file, act
 
 out=$(mktemp)
 trap 'rm -f "$out" "$out.ref"' EXIT
-for program in mipsel-O2/hello mipsel-O2/floats mipsel-O2/segfault mipsel-O2/threads mips-O2/sha256; do
+for program in mipsel-O2/hello mipsel-O2/floats mipsel-O2/segfault mipsel-O2/threads mipsel-O2/fork mipsel-O2/signals \
+    mipsel-O2/threadsignals mipsel-O0/crc32 mipsel-O2/statemachine mips-O2/sha256; do
   bin=.deps/programs/$program
   "${isa[@]}" "$bin" > "$out" 2>/dev/null
   status=$?
@@ -45,5 +47,10 @@ while IFS= read -r command; do
 done <<'COMMANDS'
 $BB sh -c 'i=0; while [ $i -lt 5 ]; do i=$((i+1)); echo "line $i"; done'
 $BB sort -n -r $DATA/numbers.txt
+$BB gzip -d -c $DATA/words.txt.gz
+$BB sh -c 'seq 100 | sort -r | head -5'
+$BB sh -c 'x=$(echo sub | tr a-z A-Z); n=$(seq 7 | wc -l); echo "got $x $n"'
+$BB sh -c 'trap "echo got TERM" TERM; kill -TERM $$; echo after TERM'
+$LUA $DATA/closures.lua
 COMMANDS
 exit $failed
