@@ -29,25 +29,47 @@ public sealed record JitOptions
     public Func<Vcpu.IHypervisor>? Hypervisor { get; init; }
 
     /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
-    public bool UseMovbe { get; init; } = X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0;
+    public bool UseMovbe { get; init; } = (DetectedFeatures & HostFeatures.Movbe) != 0;
 
     /// <summary>
-    /// The optional CPU features spec templates may use (docs/spec-language.md): what the CPU has.
-    /// A template needing a feature outside the set falls back to the instruction's generic lowering.
+    /// The optional CPU features generated code may use: what the CPU has. An instruction (or a spec
+    /// template, docs/spec-language.md) needing a feature outside the set takes a fallback.
     /// </summary>
-    public HostFeatures HostFeatures { get; init; } = DetectHostFeatures();
+    public HostFeatures HostFeatures { get; init; } = DetectedFeatures;
 
     /// <summary>Use the x64 templates specs carry; off, every instruction takes its generic lowering (to compare, and to test the fallback).</summary>
     public bool UseSpecTemplates { get; init; } = true;
 
+    /// <summary>
+    /// Read from CPUID, not from the .NET intrinsics' IsSupported: those say what the .NET compiler may
+    /// use in this process (an ahead-of-time build fixes them at compile time), not what the CPU runs.
+    /// </summary>
+    private static readonly HostFeatures DetectedFeatures = DetectHostFeatures();
+
     private static HostFeatures DetectHostFeatures()
     {
+        if (!X86Base.IsSupported)
+        {
+            return HostFeatures.None;
+        }
+
+        static bool Bit(int value, int bit) => (value & (1 << bit)) != 0;
+        (_, _, int ecx1, _) = X86Base.CpuId(1, 0);
+        int maxLeaf = X86Base.CpuId(0, 0).Eax;
+        int ebx7 = maxLeaf >= 7 ? X86Base.CpuId(7, 0).Ebx : 0;
+        int maxExtended = X86Base.CpuId(unchecked((int)0x8000_0000), 0).Eax;
+        int ecxExtended = (uint)maxExtended >= 0x8000_0001 ? X86Base.CpuId(unchecked((int)0x8000_0001), 0).Ecx : 0;
+
+        // FMA is VEX-encoded: it also needs the OS to save the AVX state (OSXSAVE with AVX; Linux enables it wherever the CPU has AVX).
+        bool avxState = Bit(ecx1, 27) && Bit(ecx1, 28);
         HostFeatures f = HostFeatures.None;
-        f |= Lzcnt.IsSupported ? HostFeatures.Lzcnt : 0;
-        f |= Bmi1.IsSupported ? HostFeatures.Bmi1 : 0;
-        f |= Bmi2.IsSupported ? HostFeatures.Bmi2 : 0;
-        f |= Popcnt.IsSupported ? HostFeatures.Popcnt : 0;
-        f |= X86Base.IsSupported && (X86Base.CpuId(1, 0).Ecx & (1 << 22)) != 0 ? HostFeatures.Movbe : 0;
+        f |= Bit(ecxExtended, 5) ? HostFeatures.Lzcnt : 0;
+        f |= Bit(ebx7, 3) ? HostFeatures.Bmi1 : 0;
+        f |= Bit(ebx7, 8) ? HostFeatures.Bmi2 : 0;
+        f |= Bit(ecx1, 23) ? HostFeatures.Popcnt : 0;
+        f |= Bit(ecx1, 22) ? HostFeatures.Movbe : 0;
+        f |= Bit(ecx1, 12) && avxState ? HostFeatures.Fma : 0;
+        f |= Bit(ecx1, 19) ? HostFeatures.Sse41 : 0;
         return f;
     }
 }

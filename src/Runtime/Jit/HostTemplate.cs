@@ -47,6 +47,8 @@ public enum HostFeatures
     Bmi2 = 4,
     Popcnt = 8,
     Movbe = 16,
+    Fma = 32,
+    Sse41 = 64,
 }
 
 /// <summary>

@@ -39,7 +39,7 @@ internal sealed partial class X64Emitter
             return Dead(FloatType(format));
         }
 
-        if (op is JitFloatOp.Mul or JitFloatOp.Div or JitFloatOp.Sqrt && !Fma.IsSupported)
+        if (op is JitFloatOp.Mul or JitFloatOp.Div or JitFloatOp.Sqrt && (HostFeatures & HostFeatures.Fma) == 0)
         {
             throw new JitUnsupportedException("exactness of a product, quotient or root needs FMA3");
         }
@@ -384,7 +384,7 @@ internal sealed partial class X64Emitter
                 case 1:
                     truncate = true;
                     break;
-                case 2 or 3 when Sse41.IsSupported:
+                case 2 or 3 when (HostFeatures & HostFeatures.Sse41) != 0:
                     byte mode = (byte)((roundingMode.Constant == 2 ? 0b10 : 0b01) | 0b1000); // toward +inf / -inf, no PE
                     if (d)
                     {

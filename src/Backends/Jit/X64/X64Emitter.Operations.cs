@@ -698,9 +698,9 @@ internal sealed partial class X64Emitter
 
         bool supported = (bits == 32 || bits == 64) && op switch
         {
-            JitIntrinsic.LeadingZeros => Lzcnt.IsSupported,
-            JitIntrinsic.TrailingZeros => Bmi1.IsSupported,
-            JitIntrinsic.PopCount => Popcnt.IsSupported,
+            JitIntrinsic.LeadingZeros => (HostFeatures & HostFeatures.Lzcnt) != 0,
+            JitIntrinsic.TrailingZeros => (HostFeatures & HostFeatures.Bmi1) != 0,
+            JitIntrinsic.PopCount => (HostFeatures & HostFeatures.Popcnt) != 0,
             JitIntrinsic.BitReverse => false,
             _ => true,
         };
