@@ -109,8 +109,9 @@ timeout "$limit" qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1 -nograp
   -virtfs local,path="$work",mount_tag=work,security_model=none,multidevs=remap \
   </dev/null 2>"$run/qemu.log" | tr -d '\r' > "$run/console" || true
 [ -z "${KVM_VM_LOG:-}" ] || cp "$run/console" "$KVM_VM_LOG"
-sed -n '/ISA_KVM_VM_START$/,/^ISA_KVM_VM_EXIT=/{/ISA_KVM_VM_START$/d;/^ISA_KVM_VM_EXIT=/d;p}' "$run/console"
-status=$(sed -n 's/^ISA_KVM_VM_EXIT=\([0-9]*\)$/\1/p' "$run/console" | tail -1)
+# The exit marker may follow the command's last line if that had no newline.
+sed -n '/ISA_KVM_VM_START$/,/ISA_KVM_VM_EXIT=[0-9]*$/{/ISA_KVM_VM_START$/d;/ISA_KVM_VM_EXIT=[0-9]*$/{s///;/^$/d;};p}' "$run/console"
+status=$(sed -n 's/^.*ISA_KVM_VM_EXIT=\([0-9]*\)$/\1/p' "$run/console" | tail -1)
 if [ -z "$status" ]; then
   echo "kvm-vm: the VM did not finish (timeout ${limit}s or boot failure); KVM_VM_LOG=FILE keeps its console" >&2
   cat "$run/qemu.log" >&2

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
 
 namespace Isa.Backends.Jit;
@@ -28,7 +29,13 @@ public sealed unsafe class JitEngine : IDisposable
         bool vcpu = Options.Hypervisor is not null;
         if (vcpu)
         {
-            Options = Options with { Addressing = MemoryAddressing.FsSegment };
+            // The vCPU's AVX state is not enabled (CR4.OSXSAVE, XCR0), so VEX-encoded instructions would
+            // fault there: FMA and BMI take their fallbacks.
+            Options = Options with
+            {
+                Addressing = MemoryAddressing.FsSegment,
+                HostFeatures = Options.HostFeatures & ~(HostFeatures.Fma | HostFeatures.Bmi1 | HostFeatures.Bmi2),
+            };
         }
 
         Code = CodeBuffer.Shared;
