@@ -131,7 +131,7 @@ internal sealed class BlockTranslator
         Assembler a = _assembler;
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
-        var e = new X64Emitter(a, _isa, _options.Addressing, _options.UseMovbe, counter.Busiest(X64Emitter.HomeCount(_options.Addressing))) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
+        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing))) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
         e.AllocateHomes();
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();

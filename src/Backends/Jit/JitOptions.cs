@@ -28,12 +28,10 @@ public sealed record JitOptions
     /// </summary>
     public Func<Vcpu.IHypervisor>? Hypervisor { get; init; }
 
-    /// <summary>Big-endian guests load and store with MOVBE where the CPU has it.</summary>
-    public bool UseMovbe { get; init; } = (DetectedFeatures & HostFeatures.Movbe) != 0;
-
     /// <summary>
     /// The optional CPU features generated code may use: what the CPU has. An instruction (or a spec
-    /// template, docs/spec-language.md) needing a feature outside the set takes a fallback.
+    /// template, docs/spec-language.md) needing a feature outside the set takes a fallback (MOVBE:
+    /// big-endian accesses with BSWAP).
     /// </summary>
     public HostFeatures HostFeatures { get; init; } = DetectedFeatures;
 

@@ -798,7 +798,7 @@ internal sealed partial class X64Emitter
                 }
 
                 break;
-            case 4 when BigEndian && _movbe:
+            case 4 when BigEndian && UsesMovbe:
                 _a.movbe(R32(d), m);
                 break;
             case 4:
@@ -809,7 +809,7 @@ internal sealed partial class X64Emitter
                 }
 
                 break;
-            case 8 when BigEndian && _movbe:
+            case 8 when BigEndian && UsesMovbe:
                 _a.movbe(R64(d), m);
                 break;
             default:
@@ -863,7 +863,7 @@ internal sealed partial class X64Emitter
         else
         {
             int r = InRegister(value, Rdx);
-            if (BigEndian && bytes > 1 && !_movbe)
+            if (BigEndian && bytes > 1 && !UsesMovbe)
             {
                 _a.mov(rdx, R64(r));
                 r = Rdx;
@@ -875,7 +875,7 @@ internal sealed partial class X64Emitter
                 }
             }
 
-            bool swap = BigEndian && _movbe;
+            bool swap = BigEndian && UsesMovbe;
             switch (bytes)
             {
                 case 1: _a.mov(m, R8(r)); break;

@@ -16,9 +16,6 @@ internal sealed partial class X64Emitter
 {
     private static readonly int[] TemplateScratch = [Rax, Rcx, Rdx];
 
-    /// <summary>The optional CPU features templates may use (the JIT options, normally what the CPU has).</summary>
-    public HostFeatures HostFeatures { get; init; }
-
     /// <summary>False: every instruction takes its generic lowering.</summary>
     public bool UseTemplates { get; init; } = true;
 

@@ -25,7 +25,6 @@ internal sealed partial class X64Emitter : IJitEmitter
     private readonly StateLayout _layout;
     private readonly IReadOnlyList<RegisterFileInfo> _files;
     private readonly MemoryAddressing _addressing;
-    private readonly bool _movbe;
     private readonly int[] _cacheCandidates;
     private readonly IReadOnlySet<int>? _preferredHomes;
 
@@ -47,7 +46,13 @@ internal sealed partial class X64Emitter : IJitEmitter
     private (int Register, ConditionCode Condition)? _pendingFlags;
     private int _lastLabelInstruction = -1;
 
-    public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing, bool movbe, IReadOnlySet<int>? preferredHomes = null)
+    /// <summary>The optional CPU features the generated code may use (the JIT options: normally what the CPU has); without one, its fallback.</summary>
+    public HostFeatures HostFeatures { get; init; }
+
+    /// <summary>Big-endian guests load and store with MOVBE where the host has it, else a plain access and BSWAP.</summary>
+    private bool UsesMovbe => (HostFeatures & HostFeatures.Movbe) != 0;
+
+    public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing, IReadOnlySet<int>? preferredHomes = null)
     {
         _preferredHomes = preferredHomes;
         _a = assembler;
@@ -64,7 +69,6 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         BigEndian = isa.Endianness == Endianness.Big;
         _addressing = addressing;
-        _movbe = movbe;
         _cacheCandidates = addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
     }
 
