@@ -14,10 +14,15 @@ public sealed class LockstepTests
 {
     private const int Sequences = 120;
 
-    public static TheoryData<string, MemoryAddressing> Cases()
+    public static TheoryData<string, MemoryAddressing> Cases() => InBothAddressingModes(IsaCatalog.All);
+
+    public static TheoryData<string, MemoryAddressing> FloatingPointCases()
+        => InBothAddressingModes(IsaCatalog.All.Where(i => i.Instructions.Any(x => (x.Flags & InstructionFlags.FloatingPoint) != 0)));
+
+    private static TheoryData<string, MemoryAddressing> InBothAddressingModes(IEnumerable<GuestIsa> isas)
     {
         var data = new TheoryData<string, MemoryAddressing>();
-        foreach (GuestIsa isa in IsaCatalog.All)
+        foreach (GuestIsa isa in isas)
         {
             data.Add(isa.Name, MemoryAddressing.GsSegment);
             data.Add(isa.Name, MemoryAddressing.BaseRegister);
@@ -30,18 +35,6 @@ public sealed class LockstepTests
     [MemberData(nameof(Cases))]
     public void RandomSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
         => LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, (int)addressing, Sequences);
-
-    public static TheoryData<string, MemoryAddressing> FloatingPointCases()
-    {
-        var data = new TheoryData<string, MemoryAddressing>();
-        foreach (GuestIsa isa in IsaCatalog.All.Where(i => i.Instructions.Any(x => (x.Flags & InstructionFlags.FloatingPoint) != 0)))
-        {
-            data.Add(isa.Name, MemoryAddressing.GsSegment);
-            data.Add(isa.Name, MemoryAddressing.BaseRegister);
-        }
-
-        return data;
-    }
 
     /// <summary>
     /// Floating point natively against the interpreter (LockstepHarness.FloatingPointSequencesMatchTheInterpreter):
