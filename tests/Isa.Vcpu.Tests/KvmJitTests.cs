@@ -2,6 +2,7 @@ using Isa.Backends.Jit;
 using Isa.Backends.Vcpu.Kvm;
 using Isa.Guests;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
 using Isa.Tests.Backends.Jit;
 
@@ -15,6 +16,9 @@ public sealed class KvmJitTests
     // Each sequence opens a VM: fewer than in process (the CI runs these under emulation), still enough
     // for every instruction of every spec to appear (16 x 24 = 384 >= allegrex's 364; the harness checks it).
     private const int Sequences = 16;
+
+    // Six instructions each: enough for every floating-point candidate of a spec to appear (the harness checks it).
+    private const int FloatSequences = 40;
 
     [KvmFact]
     public void AGuestLoopRunsInsideTheVcpu()
@@ -59,6 +63,26 @@ public sealed class KvmJitTests
         }
 
         LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, Sequences);
+    }
+
+    /// <summary>
+    /// Floating point with the KVM host on its native paths: the VEX-encoded ones (FMA for the products, quotients and
+    /// square roots) run inside the vCPU now that it has the AVX state.
+    /// </summary>
+    [KvmTheory]
+    [InlineData("mips32el")]
+    [InlineData("rv32")]
+    public void FloatingPointSequencesMatchTheInterpreterOnTheNativePaths(string isaName)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        using var memory = new GuestMemory();
+        using (var engine = new JitEngine(isa, memory, Kvm))
+        {
+            Assert.Equal(new JitOptions().HostFeatures, engine.Options.HostFeatures);
+            Assert.True((engine.Options.HostFeatures & HostFeatures.Fma) != 0, "the CPU under test has no FMA: the native paths cannot be tested here");
+        }
+
+        LockstepHarness.FloatingPointSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, FloatSequences);
     }
 
     [KvmTheory]

@@ -1,6 +1,7 @@
 using Iced.Intel;
 using Isa.Backends.Jit;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
 
 namespace Isa.Backends.Vcpu;
@@ -31,6 +32,13 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
     }
 
     public MemoryAddressing Addressing => MemoryAddressing.FsSegment;
+
+    /// <summary>
+    /// The features generated code may use inside the vCPUs of <paramref name="hypervisor"/>: the host's, but the
+    /// VEX-encoded ones (FMA, BMI1/2) only where the vCPUs get the AVX state (XCR0), as they raise #UD without it.
+    /// </summary>
+    public static HostFeatures Features(HostFeatures host, IHypervisor hypervisor) =>
+        LongMode.HasAvxState(LongMode.Xcr0(hypervisor.SupportedXcr0)) ? host : host & ~(HostFeatures.Fma | HostFeatures.Bmi1 | HostFeatures.Bmi2);
 
     public string Name => _hypervisor.Name;
 
@@ -96,7 +104,7 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
             nint stack = host._space.Allocate(StackBytes);
             host._space.MapHost(stack, StackBytes);
             _stackTop = stack + StackBytes;
-            SpecialRegisters s = LongMode.Registers(host._space.SystemPage, host._space.Cr3, (ulong)host._memory.WindowBase, 0);
+            SpecialRegisters s = LongMode.Registers(host._space.SystemPage, host._space.Cr3, (ulong)host._memory.WindowBase, 0, LongMode.Xcr0(host._hypervisor.SupportedXcr0));
             _vcpu.SetSpecialRegisters(in s);
             _budgetRegister = Jit.X64.X64Emitter.BudgetRegister(MemoryAddressing.FsSegment).Value.GetNumber();
         }

@@ -8,13 +8,16 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
     private readonly int _fd;
     private readonly byte* _run;
     private readonly int _runSize;
+    private readonly bool _xcrs;
     private long _thread;
     private bool _disposed;
 
-    public KvmVirtualProcessor(int fd, int runSize, KvmNative.CpuidEntry2[] cpuid)
+    /// <param name="xcrs">Whether KVM has KVM_GET/SET_XCRS (and XSAVE for the guest).</param>
+    public KvmVirtualProcessor(int fd, int runSize, KvmNative.CpuidEntry2[] cpuid, bool xcrs)
     {
         _fd = fd;
         _runSize = runSize;
+        _xcrs = xcrs;
         void* run = KvmNative.mmap(null, (nuint)runSize, KvmNative.ProtRead | KvmNative.ProtWrite, KvmNative.MapShared, fd, 0);
         if (run == (void*)-1)
         {
@@ -84,6 +87,19 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
         registers.Cr8 = s.Cr8;
         registers.Efer = s.Efer;
         registers.ApicBase = s.ApicBase;
+        registers.Xcr0 = 0;
+        if (_xcrs)
+        {
+            KvmNative.Xcrs x;
+            KvmNative.Call(_fd, KvmNative.GetXcrs, (nint)(&x), "GET_XCRS");
+            for (int i = 0; i < Math.Min(x.Count, 16); i++)
+            {
+                if ((uint)x.Entries[2 * i] == 0)
+                {
+                    registers.Xcr0 = x.Entries[(2 * i) + 1];
+                }
+            }
+        }
     }
 
     public void SetSpecialRegisters(in SpecialRegisters registers)
@@ -113,6 +129,21 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
         }
 
         KvmNative.Call(_fd, KvmNative.SetSregs, (nint)(&s), "SET_SREGS");
+
+        // After CR4.OSXSAVE (the order a kernel enables it in); KVM refuses bits the guest's CPUID leaf 0xD does not offer.
+        if (registers.Xcr0 != 0)
+        {
+            if (!_xcrs)
+            {
+                throw new InvalidOperationException("KVM cannot set XCR0 here (no KVM_CAP_XCRS or no XSAVE for guests)");
+            }
+
+            var x = default(KvmNative.Xcrs);
+            x.Count = 1;
+            x.Entries[0] = 0;
+            x.Entries[1] = registers.Xcr0;
+            KvmNative.Call(_fd, KvmNative.SetXcrs, (nint)(&x), "SET_XCRS");
+        }
     }
 
     public VcpuExit Run()
