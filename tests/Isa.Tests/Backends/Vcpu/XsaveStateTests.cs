@@ -45,7 +45,7 @@ public sealed unsafe class XsaveStateTests
     {
         const HostFeatures host = HostFeatures.Fma | HostFeatures.Bmi1 | HostFeatures.Bmi2 | HostFeatures.Movbe | HostFeatures.Lzcnt;
         HostFeatures expected = vex ? host : HostFeatures.Movbe | HostFeatures.Lzcnt;
-        Assert.Equal(expected, VcpuHost.Features(host, new FakeHypervisor(supported)));
+        Assert.Equal(expected, VcpuHost.Features(host, new RecordingHypervisor(supported)));
     }
 
     [Fact]
@@ -81,24 +81,5 @@ public sealed unsafe class XsaveStateTests
         Assert.Equal(0x188UL, (KvmNative.SetXcrs >> 16) & 0x3FFF);
         Assert.Equal(0x188UL, (KvmNative.GetXcrs >> 16) & 0x3FFF);
         Assert.Equal(8, (int)Marshal.OffsetOf<KvmNative.Xcrs>(nameof(KvmNative.Xcrs.Entries)));
-    }
-
-    private sealed class FakeHypervisor(ulong xcr0) : IHypervisor
-    {
-        public string Name => "fake";
-
-        public int PhysicalAddressBits => 40;
-
-        public ulong SupportedXcr0 => xcr0;
-
-        public void MapMemory(ulong guestPhysical, nint host, ulong bytes, bool writable) => throw new NotSupportedException();
-
-        public void UnmapMemory(ulong guestPhysical, ulong bytes) => throw new NotSupportedException();
-
-        public IVirtualProcessor CreateProcessor() => throw new NotSupportedException();
-
-        public void Dispose()
-        {
-        }
     }
 }
