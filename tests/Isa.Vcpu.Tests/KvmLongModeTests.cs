@@ -19,9 +19,9 @@ public sealed unsafe class KvmLongModeTests : IDisposable
     // Page 0: system tables; 1: code; 2: data (FS base); 3: stack; 8..: page-table pool. Guest-physical = 1 MiB + offset; virtual = host address.
     private nint Page(int n) => (nint)(_memory + (n * 4096));
 
-    private (IHypervisor Vm, IVirtualProcessor Cpu) Start(Action<Assembler> code, bool xsave = false)
+    private (IHypervisor Vm, IVirtualProcessor Cpu) Start(Action<Assembler> code, bool xsave = false, bool syncRegisters = true)
     {
-        IHypervisor vm = KvmHypervisor.Open();
+        IHypervisor vm = KvmHypervisor.Open(syncRegisters);
         const ulong physical = 0x10_0000;
         vm.MapMemory(physical, (nint)_memory, Pages * 4096, writable: true);
         var tables = new PageTableBuilder(Page(8), physical + (8 * 4096), Pages - 8);
@@ -98,31 +98,47 @@ public sealed unsafe class KvmLongModeTests : IDisposable
 
     /// <summary>
     /// The host-call round trip the JIT's call-outs use (an <c>out</c>, the host answers through
-    /// memory, the vCPU goes on), many times; prints what one costs here (inside the CI's emulated VM
-    /// that is the cost under nested emulation, not on hardware).
+    /// memory, the vCPU goes on), many times; then the same with the general registers read and written at
+    /// each exit (what an exit to the dispatcher and the next entry cost in register transfers), through
+    /// <c>kvm_run</c> (KVM_CAP_SYNC_REGS) or through KVM_GET/SET_REGS. Prints what one costs here (inside
+    /// the CI's emulated VM that is the cost under nested emulation, not on hardware).
     /// </summary>
-    [KvmFact]
-    public void HostCallsRoundTripThroughPortExits()
+    [KvmTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void HostCallsRoundTripThroughPortExits(bool syncRegisters)
+    {
+        double plain = HostCall(syncRegisters, transferRegisters: false);
+        double transfer = HostCall(syncRegisters, transferRegisters: true);
+        string path = syncRegisters ? "sync regs" : "GET/SET_REGS ioctls";
+        Console.WriteLine($"kvm ({path}): one host call (out -> host -> resume): {plain:0.0} us; with the registers read and written: {transfer:0.0} us (in this environment)");
+    }
+
+    private double HostCall(bool syncRegisters, bool transferRegisters)
     {
         const int calls = 2000;
-        (IHypervisor vm, IVirtualProcessor cpu) = Start(a =>
-        {
-            Label loop = a.CreateLabel();
-            a.mov(ecx, calls);
-            a.xor(r8d, r8d);
-            a.mov(rsi, (ulong)Page(2));
-            a.Label(ref loop);
-            a.mov(eax, ecx);
-            a.mov(edx, (uint)VcpuProtocol.CallOutPort);
-            a.@out(dx, eax);
-            a.add(r8d, __dword_ptr[rsi]);
-            a.dec(ecx);
-            a.jnz(loop);
-            a.hlt();
-        });
+        (IHypervisor vm, IVirtualProcessor cpu) = Start(
+            a =>
+            {
+                Label loop = a.CreateLabel();
+                a.mov(ecx, calls);
+                a.xor(r8d, r8d);
+                a.mov(rsi, (ulong)Page(2));
+                a.Label(ref loop);
+                a.mov(eax, ecx);
+                a.mov(edx, (uint)VcpuProtocol.CallOutPort);
+                a.@out(dx, eax);
+                a.add(r8d, __dword_ptr[rsi]);
+                a.dec(ecx);
+                a.jnz(loop);
+                a.hlt();
+            },
+            syncRegisters: syncRegisters);
         using (vm)
         using (cpu)
         {
+            Assert.Equal(syncRegisters, ((KvmHypervisor)vm).SyncRegisters);
+            var r = default(GeneralRegisters);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long expected = 0;
             VcpuExit exit;
@@ -131,14 +147,20 @@ public sealed unsafe class KvmLongModeTests : IDisposable
                 Assert.Equal(VcpuProtocol.CallOutPort, exit.Port);
                 *(uint*)Page(2) = exit.Data * 3;
                 expected += exit.Data * 3;
+                if (transferRegisters)
+                {
+                    cpu.GetRegisters(ref r);
+                    r[GeneralRegisters.Rdi] = exit.Data; // a register the code does not use, changed by the host
+                    cpu.SetRegisters(in r);
+                }
             }
 
             clock.Stop();
             Assert.Equal(VcpuExitKind.Halt, exit.Kind);
-            var r = default(GeneralRegisters);
             cpu.GetRegisters(ref r);
             Assert.Equal((ulong)(uint)expected, r[8]);
-            Console.WriteLine($"kvm: one host call (out -> host -> resume): {clock.Elapsed.TotalMicroseconds / calls:0.0} us in this environment");
+            Assert.Equal(transferRegisters ? 1UL : 0UL, r[GeneralRegisters.Rdi]); // the last call's count: the host's writes arrived
+            return clock.Elapsed.TotalMicroseconds / calls;
         }
     }
 

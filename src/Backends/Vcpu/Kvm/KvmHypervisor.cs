@@ -19,8 +19,11 @@ public sealed unsafe class KvmHypervisor : IHypervisor
     private uint _nextSlot;
     private bool _disposed;
 
-    private KvmHypervisor(int kvm, int vm, int runSize, KvmNative.CpuidEntry2[] cpuid, int physicalBits, ulong xcr0)
+    private readonly bool _syncRegisters;
+
+    private KvmHypervisor(int kvm, int vm, int runSize, KvmNative.CpuidEntry2[] cpuid, int physicalBits, ulong xcr0, bool syncRegisters)
     {
+        _syncRegisters = syncRegisters;
         _kvm = kvm;
         _vm = vm;
         _runSize = runSize;
@@ -35,8 +38,18 @@ public sealed unsafe class KvmHypervisor : IHypervisor
 
     public ulong SupportedXcr0 { get; }
 
+    /// <summary>Whether the processors' general registers go through <c>kvm_run</c> (KVM_CAP_SYNC_REGS) rather than ioctls.</summary>
+    public bool SyncRegisters => _syncRegisters;
+
     /// <summary>Opens /dev/kvm and creates a VM; <see cref="HypervisorUnavailableException"/> says why when KVM cannot be used here.</summary>
-    public static KvmHypervisor Open()
+    public static KvmHypervisor Open() => Open(syncRegisters: true);
+
+    /// <summary>
+    /// As <see cref="Open()"/>; with <paramref name="syncRegisters"/> the general registers travel through
+    /// <c>kvm_run</c> (KVM_CAP_SYNC_REGS) where the kernel offers it instead of a KVM_GET/SET_REGS ioctl each
+    /// (false: always the ioctls, to compare and to test that path where the kernel has the capability).
+    /// </summary>
+    public static KvmHypervisor Open(bool syncRegisters)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
@@ -71,7 +84,9 @@ public sealed unsafe class KvmHypervisor : IHypervisor
 
             KvmNative.Call(vm, KvmNative.SetTssAddr, unchecked((nint)RealModeTss), "SET_TSS_ADDR");
             bool xcrs = KvmNative.ioctl(kvm, KvmNative.CheckExtension, KvmNative.CapXcrs) > 0;
-            return new KvmHypervisor(kvm, vm, runSize, cpuid, PhysicalBits(cpuid), xcrs ? SupportedXcr0Of(cpuid) : 0);
+            int syncFields = syncRegisters ? KvmNative.ioctl(kvm, KvmNative.CheckExtension, KvmNative.CapSyncRegs) : 0;
+            bool sync = syncFields > 0 && (syncFields & (int)KvmNative.SyncX86Regs) != 0;
+            return new KvmHypervisor(kvm, vm, runSize, cpuid, PhysicalBits(cpuid), xcrs ? SupportedXcr0Of(cpuid) : 0, sync);
         }
         catch
         {
@@ -144,7 +159,7 @@ public sealed unsafe class KvmHypervisor : IHypervisor
             throw new InvalidOperationException($"KVM cannot create vCPU {id}: {KvmNative.ErrorText(KvmNative.Errno)}");
         }
 
-        return new KvmVirtualProcessor(fd, _runSize, _cpuid, xcrs: SupportedXcr0 != 0);
+        return new KvmVirtualProcessor(fd, _runSize, _cpuid, xcrs: SupportedXcr0 != 0, _syncRegisters);
     }
 
     private int _processors;

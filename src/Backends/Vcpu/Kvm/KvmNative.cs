@@ -13,7 +13,16 @@ internal static unsafe partial class KvmNative
     public const ulong Run = 0xAE80, GetRegs = 0x8090AE81, SetRegs = 0x4090AE82, GetSregs = 0x8138AE83, SetSregs = 0x4138AE84;
     public const ulong SetCpuid2 = 0x4008AE90, GetXcrs = 0x8188AEA6, SetXcrs = 0x4188AEA7;
 
-    public const int CapNrMemslots = 10, CapXcrs = 56, CapImmediateExit = 136;
+    public const int CapNrMemslots = 10, CapXcrs = 56, CapSyncRegs = 74, CapImmediateExit = 136;
+
+    /// <summary>
+    /// <c>struct kvm_run</c>: <c>kvm_valid_regs</c> (what KVM copies out on every exit), <c>kvm_dirty_regs</c> (what it
+    /// loads on the next entry) and the sync-register area, whose first member is a <c>struct kvm_regs</c>.
+    /// </summary>
+    public const int RunValidRegs = 288, RunDirtyRegs = 296, RunSyncRegs = 304;
+
+    /// <summary>KVM_SYNC_X86_REGS: the general registers travel through the sync-register area.</summary>
+    public const ulong SyncX86Regs = 1;
 
     public const int OpenReadWrite = 2, OpenCloexec = 0x80000;
     public const int ProtRead = 1, ProtWrite = 2, MapShared = 1;
