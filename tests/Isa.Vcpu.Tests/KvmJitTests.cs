@@ -2,6 +2,7 @@ using Isa.Backends.Jit;
 using Isa.Backends.Vcpu.Kvm;
 using Isa.Guests;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
 using Isa.Tests.Backends.Jit;
 
@@ -15,6 +16,9 @@ public sealed class KvmJitTests
     // Each sequence opens a VM: fewer than in process (the CI runs these under emulation), still enough
     // for every instruction of every spec to appear (16 x 24 = 384 >= allegrex's 364; the harness checks it).
     private const int Sequences = 16;
+
+    // Six instructions each: enough for every floating-point candidate of a spec to appear (the harness checks it).
+    private const int FloatSequences = 40;
 
     [KvmFact]
     public void AGuestLoopRunsInsideTheVcpu()
@@ -59,6 +63,82 @@ public sealed class KvmJitTests
         }
 
         LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, Sequences);
+    }
+
+    /// <summary>
+    /// Floating point with the KVM host on its native paths: the VEX-encoded ones (FMA for the products, quotients and
+    /// square roots) run inside the vCPU now that it has the AVX state.
+    /// </summary>
+    [KvmTheory]
+    [InlineData("mips32el")]
+    [InlineData("allegrex")]
+    public void FloatingPointSequencesMatchTheInterpreterOnTheNativePaths(string isaName)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        using var memory = new GuestMemory();
+        using (var engine = new JitEngine(isa, memory, Kvm))
+        {
+            Assert.Equal(new JitOptions().HostFeatures, engine.Options.HostFeatures);
+            Assert.True((engine.Options.HostFeatures & HostFeatures.Fma) != 0, "the CPU under test has no FMA: the native paths cannot be tested here");
+        }
+
+        LockstepHarness.FloatingPointSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, FloatSequences);
+    }
+
+    /// <summary>
+    /// A TLB shootdown: thread A's vCPU loops reading a page (and counting in another), thread B unmaps the page. When
+    /// Unmap returns, A's vCPU can no longer read it: A faults at the load within the iteration it was in, as the
+    /// interpreter would, rather than at its next exit from the vCPU (its budget would allow billions of iterations).
+    /// </summary>
+    [KvmFact]
+    public void AnUnmapByOneThreadStopsAnotherThreadsRunningVcpuAtOnce()
+    {
+        GuestIsa isa = IsaCatalog.Find("mips32el")!;
+        using var memory = new GuestMemory();
+        memory.Map(0x1_0000, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        memory.Map(0x2_0000, GuestMemory.PageSize, MemoryPermissions.ReadWrite);
+        memory.Map(0x3_0000, GuestMemory.PageSize, MemoryPermissions.Read);
+        uint[] program =
+        [
+            0x3C040003, // lui a0, 3
+            0x3C050002, // lui a1, 2
+            0x24020000, // addiu v0, zero, 0
+            0x8C880000, // loop: lw t0, 0(a0)
+            0x24420001, // addiu v0, v0, 1
+            0xACA20000, // sw v0, 0(a1)
+            0x1000FFFC, // b loop
+            0x00000000, // nop
+        ];
+        memory.Poke(0x1_0000, program.SelectMany(BitConverter.GetBytes).ToArray());
+        using var engine = new JitEngine(isa, memory, Kvm);
+        CpuExit exit = default;
+        Exception? failure = null;
+        var a = new Thread(() =>
+        {
+            try
+            {
+                ICpu cpu = engine.CreateCpu();
+                cpu.Pc = 0x1_0000;
+                exit = cpu.Run(1L << 40);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        a.Start();
+        while (memory.Read32(0x2_0000) < 1000 && a.IsAlive)
+        {
+            Thread.Sleep(1);
+        }
+
+        memory.Unmap(0x3_0000, GuestMemory.PageSize);
+        uint count = memory.Read32(0x2_0000);
+        a.Join();
+        Assert.Null(failure);
+
+        Assert.Equal(new CpuExit(TrapKind.MemoryFault, 0x1_000C, 0x3_0000), exit);
+        Assert.InRange(memory.Read32(0x2_0000), count, count + 1);
     }
 
     [KvmTheory]

@@ -26,15 +26,14 @@ public sealed unsafe class JitEngine : IDisposable
         Isa = isa;
         Memory = memory;
         Options = options ?? new JitOptions();
-        bool vcpu = Options.Hypervisor is not null;
+        Vcpu.IHypervisor? hypervisor = Options.Hypervisor?.Invoke();
+        bool vcpu = hypervisor is not null;
         if (vcpu)
         {
-            // The vCPU's AVX state is not enabled (CR4.OSXSAVE, XCR0), so VEX-encoded instructions would
-            // fault there: FMA and BMI take their fallbacks.
             Options = Options with
             {
                 Addressing = MemoryAddressing.FsSegment,
-                HostFeatures = Options.HostFeatures & ~(HostFeatures.Fma | HostFeatures.Bmi1 | HostFeatures.Bmi2),
+                HostFeatures = Vcpu.VcpuHost.Features(Options.HostFeatures, hypervisor!),
             };
         }
 
@@ -42,7 +41,7 @@ public sealed unsafe class JitEngine : IDisposable
         _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
         Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _instructionShift, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
         _translator = new BlockTranslator(isa, memory, Options, Stubs);
-        Host = vcpu ? new Vcpu.VcpuHost(Options.Hypervisor!(), memory, Code) : new InProcessHost(Stubs.Entry, Options.Addressing);
+        Host = vcpu ? new Vcpu.VcpuHost(hypervisor!, memory, Code) : new InProcessHost(Stubs.Entry, Options.Addressing);
         int bytes = JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes;
         _lookup = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
         for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)

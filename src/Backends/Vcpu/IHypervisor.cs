@@ -14,6 +14,12 @@ public interface IHypervisor : IDisposable
     int PhysicalAddressBits { get; }
 
     /// <summary>
+    /// The XCR0 state components the virtual processors may enable: what the host's XCR0 has and the
+    /// hypervisor supports (0 without XSAVE). <see cref="LongMode.Xcr0"/> chooses from it.
+    /// </summary>
+    ulong SupportedXcr0 { get; }
+
+    /// <summary>
     /// Backs guest-physical <paramref name="guestPhysical"/> .. + <paramref name="bytes"/> with host memory at
     /// <paramref name="host"/> (all three 4 KiB aligned). Ranges must not overlap a range already mapped.
     /// </summary>
@@ -24,7 +30,7 @@ public interface IHypervisor : IDisposable
 
     /// <summary>
     /// A new virtual processor, its CPUID set up so the features of the host CPU the JIT uses (SSE2,
-    /// MOVBE, BMI) are visible, in its reset state until the caller sets the special registers.
+    /// MOVBE, BMI, XSAVE, AVX, FMA) are visible, in its reset state until the caller sets the special registers.
     /// </summary>
     IVirtualProcessor CreateProcessor();
 }

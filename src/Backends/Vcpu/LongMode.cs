@@ -17,7 +17,11 @@ public static class LongMode
 
     public const ulong Cr0ProtectionEnable = 1, Cr0MonitorCoprocessor = 2, Cr0ExtensionType = 1 << 4, Cr0NumericError = 1 << 5;
     public const ulong Cr0WriteProtect = 1 << 16, Cr0Paging = 1UL << 31;
-    public const ulong Cr4Pae = 1 << 5, Cr4OsFxsr = 1 << 9, Cr4OsXmmExcpt = 1 << 10;
+    public const ulong Cr4Pae = 1 << 5, Cr4OsFxsr = 1 << 9, Cr4OsXmmExcpt = 1 << 10, Cr4OsXsave = 1 << 18;
+
+    /// <summary>XCR0's state components: the JIT's code uses the x87, SSE and AVX state (VEX-encoded FMA and BMI need AVX enabled).</summary>
+    public const ulong Xcr0X87 = 1, Xcr0Sse = 2, Xcr0Avx = 4;
+
     public const ulong EferSyscall = 1, EferLongModeEnable = 1 << 8, EferLongModeActive = 1 << 10, EferNoExecute = 1 << 11;
 
     public static readonly SegmentRegister Code = new(0, 0xFFFF_FFFF, CodeSelector,
@@ -50,8 +54,29 @@ public static class LongMode
         }
     }
 
-    /// <summary>The special registers of a vCPU using the tables at <paramref name="tablesPage"/> and the page tables at <paramref name="cr3"/>.</summary>
-    public static SpecialRegisters Registers(nint tablesPage, ulong cr3, ulong fsBase, ulong gsBase)
+    /// <summary>
+    /// The XCR0 a vCPU runs with, from the state components the hypervisor lets it enable
+    /// (<see cref="IHypervisor.SupportedXcr0"/>): x87, SSE and AVX where allowed; 0 (XSAVE off)
+    /// without the x87 or SSE bit, which every valid XCR0 with SSE state has.
+    /// </summary>
+    public static ulong Xcr0(ulong supported)
+    {
+        if ((supported & (Xcr0X87 | Xcr0Sse)) != (Xcr0X87 | Xcr0Sse))
+        {
+            return 0;
+        }
+
+        return supported & (Xcr0X87 | Xcr0Sse | Xcr0Avx);
+    }
+
+    /// <summary>Whether VEX-encoded instructions run with this XCR0 (they raise #UD unless the SSE and AVX state are enabled).</summary>
+    public static bool HasAvxState(ulong xcr0) => (xcr0 & (Xcr0Sse | Xcr0Avx)) == (Xcr0Sse | Xcr0Avx);
+
+    /// <summary>
+    /// The special registers of a vCPU using the tables at <paramref name="tablesPage"/> and the page tables at
+    /// <paramref name="cr3"/>; with <paramref name="xcr0"/> (from <see cref="Xcr0"/>) not 0, XSAVE is on (CR4.OSXSAVE).
+    /// </summary>
+    public static SpecialRegisters Registers(nint tablesPage, ulong cr3, ulong fsBase, ulong gsBase, ulong xcr0 = 0)
     {
         var s = new SpecialRegisters
         {
@@ -67,7 +92,8 @@ public static class LongMode
             Idt = new DescriptorTableRegister((ulong)tablesPage + IdtOffset, (Vectors * 16) - 1),
             Cr0 = Cr0ProtectionEnable | Cr0MonitorCoprocessor | Cr0ExtensionType | Cr0NumericError | Cr0WriteProtect | Cr0Paging,
             Cr3 = cr3,
-            Cr4 = Cr4Pae | Cr4OsFxsr | Cr4OsXmmExcpt,
+            Cr4 = Cr4Pae | Cr4OsFxsr | Cr4OsXmmExcpt | (xcr0 != 0 ? Cr4OsXsave : 0),
+            Xcr0 = xcr0,
             Efer = EferSyscall | EferLongModeEnable | EferLongModeActive | EferNoExecute,
         };
         return s;

@@ -56,8 +56,9 @@ internal sealed unsafe class VcpuAddressSpace : IDisposable
         hypervisor.MapMemory(_windowPhysical, memory.WindowBase, WindowBytes, writable: true);
         lock (_lock)
         {
+            memory.HostAccessRevoking += Revoke;
             memory.HostProtectionChanged += Mirror;
-            Mirror(0, WindowBytes, initial: true);
+            Mirror(0, WindowBytes, initial: true, revokeOnly: false);
         }
     }
 
@@ -120,17 +121,47 @@ internal sealed unsafe class VcpuAddressSpace : IDisposable
         return p;
     }
 
-    private void Mirror(uint first, ulong length) => Mirror(first, length, initial: false);
+    /// <summary>
+    /// Raised (with the new <see cref="Generation"/>, outside the lock) when pages lost access, before the change
+    /// that caused it returns: the handler makes sure no running vCPU keeps the old access in its TLB.
+    /// </summary>
+    public event Action<long>? AccessReduced;
 
-    /// <summary>Page-table entries for window pages as their host protection is now; tables only where pages are accessible.</summary>
-    private void Mirror(uint first, ulong length, bool initial)
+    private void Mirror(uint first, ulong length) => Mirror(first, length, initial: false, revokeOnly: false);
+
+    /// <summary>Before the host's protection goes down: the page tables lose the access first (and running vCPUs with them).</summary>
+    private void Revoke(uint first, ulong length) => Mirror(first, length, initial: false, revokeOnly: true);
+
+    /// <summary>
+    /// Page-table entries for window pages as their host protection is (or, with <paramref name="revokeOnly"/>,
+    /// is about to be: only access they lose is taken away); tables only where pages are accessible.
+    /// </summary>
+    private void Mirror(uint first, ulong length, bool initial, bool revokeOnly)
     {
+        bool reduced = false;
+        long generation;
         lock (_lock)
         {
             for (ulong page = first; page < first + length; page += PageSize)
             {
                 ulong va = (ulong)_memory.WindowBase + page;
                 (bool readable, bool writable) = _memory.HostProtection((uint)page);
+                bool wasWritable = false;
+                if (!initial && _tables.Translate(va) is { } old && (old.Flags & PageFlags.Present) != 0)
+                {
+                    wasWritable = (old.Flags & PageFlags.Writable) != 0;
+                    reduced |= !readable || (!writable && wasWritable);
+                }
+                else if (revokeOnly)
+                {
+                    continue; // not mapped: nothing to take away
+                }
+
+                if (revokeOnly)
+                {
+                    writable &= wasWritable;
+                }
+
                 if (readable)
                 {
                     _tables.Map(va, _windowPhysical + page, PageSize, PageFlags.Present | PageFlags.NoExecute | (writable ? PageFlags.Writable : PageFlags.None));
@@ -141,7 +172,14 @@ internal sealed unsafe class VcpuAddressSpace : IDisposable
                 }
             }
 
-            Interlocked.Increment(ref _generation);
+            generation = revokeOnly && !reduced ? _generation : Interlocked.Increment(ref _generation);
+        }
+
+        // Pages that gained access need no shootdown: the TLB holds no not-present entries, and a write to a page
+        // still cached read-only faults into the host, which finds it writable and goes on.
+        if (reduced)
+        {
+            AccessReduced?.Invoke(generation);
         }
     }
 
@@ -163,6 +201,7 @@ internal sealed unsafe class VcpuAddressSpace : IDisposable
     public void Dispose()
     {
         _memory.HostProtectionChanged -= Mirror;
+        _memory.HostAccessRevoking -= Revoke;
         lock (_lock)
         {
             foreach (nint p in _allocations)

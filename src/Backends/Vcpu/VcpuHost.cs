@@ -1,6 +1,7 @@
 using Iced.Intel;
 using Isa.Backends.Jit;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
 
 namespace Isa.Backends.Vcpu;
@@ -20,6 +21,8 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
     private readonly VcpuAddressSpace _space;
     private readonly GuestMemory _memory;
     private readonly ThreadLocal<Processor?> _processor = new(trackAllValues: true);
+    private readonly Lock _processorsLock = new();
+    private Processor[] _processors = [];
     private nint _hostCallOut;
 
     public VcpuHost(IHypervisor hypervisor, GuestMemory memory, CodeBuffer code)
@@ -28,9 +31,17 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
         _memory = memory;
         _stubs = VcpuStubs.Create(code);
         _space = new VcpuAddressSpace(hypervisor, memory, code, _stubs);
+        _space.AccessReduced += ShootDown;
     }
 
     public MemoryAddressing Addressing => MemoryAddressing.FsSegment;
+
+    /// <summary>
+    /// The features generated code may use inside the vCPUs of <paramref name="hypervisor"/>: the host's, but the
+    /// VEX-encoded ones (FMA, BMI1/2) only where the vCPUs get the AVX state (XCR0), as they raise #UD without it.
+    /// </summary>
+    public static HostFeatures Features(HostFeatures host, IHypervisor hypervisor) =>
+        LongMode.HasAvxState(LongMode.Xcr0(hypervisor.SupportedXcr0)) ? host : host & ~(HostFeatures.Fma | HostFeatures.Bmi1 | HostFeatures.Bmi2);
 
     public string Name => _hypervisor.Name;
 
@@ -43,7 +54,12 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
                 throw new InvalidOperationException("a vCPU host runs the code of one guest memory only");
             }
 
-            _processor.Value = new Processor(this);
+            var p = new Processor(this);
+            _processor.Value = p;
+            lock (_processorsLock)
+            {
+                _processors = [.. _processors, p];
+            }
         }
     }
 
@@ -67,8 +83,30 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
         return p.Run(state, hostCode);
     }
 
+    /// <summary>
+    /// Like a TLB shootdown IPI: every vCPU that may still hold translations older than <paramref name="generation"/>
+    /// in its TLB is kicked out of the hypervisor, and this waits until each has left it or flushed (a processor
+    /// re-entering flushes first), so no vCPU reaches the pages that lost access after the change returns.
+    /// </summary>
+    private void ShootDown(long generation)
+    {
+        foreach (Processor p in Volatile.Read(ref _processors))
+        {
+            if (p.MayHoldStaleTranslations(generation))
+            {
+                p.Kick();
+                var wait = default(SpinWait);
+                while (p.MayHoldStaleTranslations(generation))
+                {
+                    wait.SpinOnce();
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
+        _space.AccessReduced -= ShootDown;
         foreach (Processor? p in _processor.Values)
         {
             p?.Dispose();
@@ -87,7 +125,12 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
         private readonly nint _stackTop;
         private readonly int _budgetRegister;
         private GeneralRegisters _registers;
+
+        // The address space's generation this vCPU's TLB was last flushed at (the flush runs before any other code on entry).
         private long _generation = -1;
+
+        // 1 from just before reading the generation for an entry until the hypervisor returned (ShootDown's handshake).
+        private int _inside;
 
         public Processor(VcpuHost host)
         {
@@ -96,7 +139,7 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
             nint stack = host._space.Allocate(StackBytes);
             host._space.MapHost(stack, StackBytes);
             _stackTop = stack + StackBytes;
-            SpecialRegisters s = LongMode.Registers(host._space.SystemPage, host._space.Cr3, (ulong)host._memory.WindowBase, 0);
+            SpecialRegisters s = LongMode.Registers(host._space.SystemPage, host._space.Cr3, (ulong)host._memory.WindowBase, 0, LongMode.Xcr0(host._hypervisor.SupportedXcr0));
             _vcpu.SetSpecialRegisters(in s);
             _budgetRegister = Jit.X64.X64Emitter.BudgetRegister(MemoryAddressing.FsSegment).Value.GetNumber();
         }
@@ -109,7 +152,7 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
             if (generation != _generation)
             {
                 // Page-table entries changed since this vCPU last ran: the vCPU reloads CR3 (flushing its TLB) first.
-                _generation = generation;
+                Volatile.Write(ref _generation, generation);
                 _registers.Rip = (ulong)_host._stubs.FlushEntry;
                 _registers[GeneralRegisters.Rcx] = (ulong)hostCode;
             }
@@ -119,9 +162,11 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
             _registers[GeneralRegisters.Rsp] = (ulong)_stackTop;
             _registers[_budgetRegister] = *(ulong*)(state + JitContext.Budget);
             _vcpu.SetRegisters(in _registers);
+            bool afterCallOut = false;
             while (true)
             {
-                VcpuExit exit = _vcpu.Run();
+                VcpuExit exit = Enter(state, afterCallOut);
+                afterCallOut = false;
                 switch (exit.Kind)
                 {
                     case VcpuExitKind.PortIo when exit.IsWrite && exit.Port == VcpuProtocol.ExitPort:
@@ -129,22 +174,59 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
                     case VcpuExitKind.PortIo when exit.IsWrite && exit.Port == VcpuProtocol.CallOutPort:
                         nint handle = *(nint*)(state + JitContext.CallOutHandle);
                         *(int*)(state + JitContext.VcpuCallOutResult) = ((delegate* unmanaged<nint, long, int>)_host._hostCallOut)(handle, exit.Data);
-                        if (_host._space.Generation != _generation)
-                        {
-                            // The interpreter changed page protections: the stub flushes the TLB before the block goes on.
-                            _generation = _host._space.Generation;
-                            *(int*)(state + JitContext.VcpuFlushTlb) = 1;
-                        }
-
-                        break;
+                        afterCallOut = true;
+                        continue;
                     case VcpuExitKind.Halt:
                         return Exception(state);
                     case VcpuExitKind.Canceled:
-                        break; // a signal interrupted the run: go on
+                        break; // a signal or a shootdown interrupted the run: go on (Enter flushes first if needed)
                     default:
                         _vcpu.GetRegisters(ref _registers);
                         throw new InvalidOperationException($"{_host.Name} vCPU stopped in JIT code at 0x{_registers.Rip:x}: {exit}");
                 }
+            }
+        }
+
+        /// <summary>Whether this vCPU may be running with translations older than <paramref name="generation"/>.</summary>
+        public bool MayHoldStaleTranslations(long generation) => Volatile.Read(ref _inside) != 0 && Volatile.Read(ref _generation) < generation;
+
+        public void Kick() => _vcpu.Cancel();
+
+        /// <summary>
+        /// Runs the vCPU. If page-table entries changed since its TLB was flushed, it flushes before anything else:
+        /// after a call-out the call-out stub does (the hypervisor may still have to complete the <c>out</c>, so
+        /// RIP stays); otherwise it resumes through the flush stub, which returns to the interrupted instruction
+        /// with every register as it was.
+        /// </summary>
+        private VcpuExit Enter(nint state, bool afterCallOut)
+        {
+            // Published before the generation is read (a full fence): a concurrent ShootDown either sees this
+            // processor inside and waits for it, or moved the generation early enough for the read below to see it.
+            Interlocked.Exchange(ref _inside, 1);
+            try
+            {
+                long generation = _host._space.Generation;
+                if (generation != _generation && afterCallOut)
+                {
+                    *(int*)(state + JitContext.VcpuFlushTlb) = 1;
+                    Volatile.Write(ref _generation, generation);
+                }
+                else if (generation != _generation)
+                {
+                    _vcpu.GetRegisters(ref _registers);
+                    ulong sp = _registers[GeneralRegisters.Rsp] - VcpuStubs.ResumeRedZone - 8;
+                    *(ulong*)sp = _registers.Rip;
+                    _registers[GeneralRegisters.Rsp] = sp;
+                    _registers.Rip = (ulong)_host._stubs.FlushResume;
+                    _vcpu.SetRegisters(in _registers);
+                    Volatile.Write(ref _generation, generation);
+                }
+
+                return _vcpu.Run();
+            }
+            finally
+            {
+                Volatile.Write(ref _inside, 0);
             }
         }
 

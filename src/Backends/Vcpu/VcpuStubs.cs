@@ -8,15 +8,25 @@ namespace Isa.Backends.Vcpu;
 /// <summary>The machine code a vCPU runs besides translated blocks: exception stubs (the IDT's targets) and the call-out stub.</summary>
 internal sealed class VcpuStubs
 {
-    private VcpuStubs(nint[] exceptions, nint callOut, nint flushEntry)
+    /// <summary>Bytes below RSP the resume stub's return address skips: a red zone the interrupted code may use.</summary>
+    public const int ResumeRedZone = 128;
+
+    private VcpuStubs(nint[] exceptions, nint callOut, nint flushEntry, nint flushResume)
     {
         Exceptions = exceptions;
         CallOut = callOut;
         FlushEntry = flushEntry;
+        FlushResume = flushResume;
     }
 
     /// <summary>Entered instead of a block when page-table entries changed: reloads CR3 (flushing the TLB), then jumps to RCX.</summary>
     public nint FlushEntry { get; }
+
+    /// <summary>
+    /// Resumes interrupted code after reloading CR3: the host stores the interrupted RIP at RSP - 8 -
+    /// <see cref="ResumeRedZone"/>, sets RSP there and RIP here; every register and flag is as it was.
+    /// </summary>
+    public nint FlushResume { get; }
 
     /// <summary>One stub per exception vector: pushes an error code where the CPU did not, then the vector, and halts.</summary>
     public nint[] Exceptions { get; }
@@ -72,7 +82,17 @@ internal sealed class VcpuStubs
         a.mov(cr3, rax);
         a.jmp(rcx);
 
+        // Neither mov to/from CR3 nor push, pop and ret touch the flags.
+        Label resume = a.CreateLabel();
+        a.Label(ref resume);
+        labels.Add(resume);
+        a.push(rax);
+        a.mov(rax, cr3);
+        a.mov(cr3, rax);
+        a.pop(rax);
+        a.ret(ResumeRedZone);
+
         CodeBuffer.Placed placed = code.Place(a, CollectionsMarshal.AsSpan(labels));
-        return new VcpuStubs(placed.Labels[..LongMode.Vectors], placed.Labels[LongMode.Vectors], placed.Labels[LongMode.Vectors + 1]);
+        return new VcpuStubs(placed.Labels[..LongMode.Vectors], placed.Labels[LongMode.Vectors], placed.Labels[LongMode.Vectors + 1], placed.Labels[LongMode.Vectors + 2]);
     }
 }

@@ -52,8 +52,9 @@ public sealed unsafe class GuestMemory : IDisposable
     {
         (uint first, ulong length) = PageRange(address, size);
         Unwatch(first, length);
-        HostVirtualMemory.Decommit(_window + first, length);
         new Span<byte>(_permissions + (first >> PageShift), (int)(length >> PageShift)).Clear();
+        HostAccessRevoking?.Invoke(first, length);
+        HostVirtualMemory.Decommit(_window + first, length);
         HostProtectionChanged?.Invoke(first, length);
     }
 
@@ -445,6 +446,13 @@ public sealed unsafe class GuestMemory : IDisposable
     /// </summary>
     public event Action<uint, ulong>? HostProtectionChanged;
 
+    /// <summary>
+    /// Raised before the host protection of pages changes (the guest permissions already say what it will be):
+    /// hosts that mirror it drop the access pages lose first, so nothing of theirs still reaches host memory
+    /// as it is decommitted or protected. <see cref="HostProtectionChanged"/> follows.
+    /// </summary>
+    public event Action<uint, ulong>? HostAccessRevoking;
+
     /// <summary>The host protection of the page holding <paramref name="address"/>, as <see cref="HostProtectionChanged"/> reports changes of it.</summary>
     public (bool Readable, bool Writable) HostProtection(uint address) => HostAccess(_permissions[address >> PageShift]);
 
@@ -455,6 +463,7 @@ public sealed unsafe class GuestMemory : IDisposable
     private void ProtectHost(uint first, ulong length, byte bits)
     {
         (bool readable, bool writable) = HostAccess(bits);
+        HostAccessRevoking?.Invoke(first, length);
         HostVirtualMemory.Protect(_window + first, length, readable, writable);
         HostProtectionChanged?.Invoke(first, length);
     }

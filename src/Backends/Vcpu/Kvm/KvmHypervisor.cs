@@ -19,21 +19,37 @@ public sealed unsafe class KvmHypervisor : IHypervisor
     private uint _nextSlot;
     private bool _disposed;
 
-    private KvmHypervisor(int kvm, int vm, int runSize, KvmNative.CpuidEntry2[] cpuid, int physicalBits)
+    private readonly bool _syncRegisters;
+
+    private KvmHypervisor(int kvm, int vm, int runSize, KvmNative.CpuidEntry2[] cpuid, int physicalBits, ulong xcr0, bool syncRegisters)
     {
+        _syncRegisters = syncRegisters;
         _kvm = kvm;
         _vm = vm;
         _runSize = runSize;
         _cpuid = cpuid;
         PhysicalAddressBits = physicalBits;
+        SupportedXcr0 = xcr0;
     }
 
     public string Name => "kvm";
 
     public int PhysicalAddressBits { get; }
 
+    public ulong SupportedXcr0 { get; }
+
+    /// <summary>Whether the processors' general registers go through <c>kvm_run</c> (KVM_CAP_SYNC_REGS) rather than ioctls.</summary>
+    public bool SyncRegisters => _syncRegisters;
+
     /// <summary>Opens /dev/kvm and creates a VM; <see cref="HypervisorUnavailableException"/> says why when KVM cannot be used here.</summary>
-    public static KvmHypervisor Open()
+    public static KvmHypervisor Open() => Open(syncRegisters: true);
+
+    /// <summary>
+    /// As <see cref="Open()"/>; with <paramref name="syncRegisters"/> the general registers travel through
+    /// <c>kvm_run</c> (KVM_CAP_SYNC_REGS) where the kernel offers it instead of a KVM_GET/SET_REGS ioctl each
+    /// (false: always the ioctls, to compare and to test that path where the kernel has the capability).
+    /// </summary>
+    public static KvmHypervisor Open(bool syncRegisters)
     {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
@@ -67,7 +83,10 @@ public sealed unsafe class KvmHypervisor : IHypervisor
             }
 
             KvmNative.Call(vm, KvmNative.SetTssAddr, unchecked((nint)RealModeTss), "SET_TSS_ADDR");
-            return new KvmHypervisor(kvm, vm, runSize, cpuid, PhysicalBits(cpuid));
+            bool xcrs = KvmNative.ioctl(kvm, KvmNative.CheckExtension, KvmNative.CapXcrs) > 0;
+            int syncFields = syncRegisters ? KvmNative.ioctl(kvm, KvmNative.CheckExtension, KvmNative.CapSyncRegs) : 0;
+            bool sync = syncFields > 0 && (syncFields & (int)KvmNative.SyncX86Regs) != 0;
+            return new KvmHypervisor(kvm, vm, runSize, cpuid, PhysicalBits(cpuid), xcrs ? SupportedXcr0Of(cpuid) : 0, sync);
         }
         catch
         {
@@ -140,7 +159,7 @@ public sealed unsafe class KvmHypervisor : IHypervisor
             throw new InvalidOperationException($"KVM cannot create vCPU {id}: {KvmNative.ErrorText(KvmNative.Errno)}");
         }
 
-        return new KvmVirtualProcessor(fd, _runSize, _cpuid);
+        return new KvmVirtualProcessor(fd, _runSize, _cpuid, xcrs: SupportedXcr0 != 0, _syncRegisters);
     }
 
     private int _processors;
@@ -182,6 +201,29 @@ public sealed unsafe class KvmHypervisor : IHypervisor
                 NativeMemory.Free(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// The XCR0 bits a guest may set: CPUID 0xD.0 EDX:EAX of KVM's supported CPUID, which KVM limits to
+    /// the host's XCR0 and what it can switch; 0 without XSAVE (CPUID 1 ECX bit 26).
+    /// </summary>
+    internal static ulong SupportedXcr0Of(ReadOnlySpan<KvmNative.CpuidEntry2> cpuid)
+    {
+        bool xsave = false;
+        ulong xcr0 = 0;
+        foreach (KvmNative.CpuidEntry2 e in cpuid)
+        {
+            if (e.Function == 1)
+            {
+                xsave = (e.Ecx & (1u << 26)) != 0;
+            }
+            else if (e.Function == 0xD && e.Index == 0)
+            {
+                xcr0 = e.Eax | ((ulong)e.Edx << 32);
+            }
+        }
+
+        return xsave ? xcr0 : 0;
     }
 
     /// <summary>MAXPHYADDR from CPUID 0x80000008 (36 when the leaf is missing, as the architecture says).</summary>

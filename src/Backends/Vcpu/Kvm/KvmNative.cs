@@ -11,9 +11,18 @@ internal static unsafe partial class KvmNative
     public const ulong GetApiVersion = 0xAE00, CreateVm = 0xAE01, CheckExtension = 0xAE03, GetVcpuMmapSize = 0xAE04;
     public const ulong GetSupportedCpuid = 0xC008AE05, CreateVcpu = 0xAE41, SetUserMemoryRegion = 0x4020AE46, SetTssAddr = 0xAE47;
     public const ulong Run = 0xAE80, GetRegs = 0x8090AE81, SetRegs = 0x4090AE82, GetSregs = 0x8138AE83, SetSregs = 0x4138AE84;
-    public const ulong SetCpuid2 = 0x4008AE90;
+    public const ulong SetCpuid2 = 0x4008AE90, GetXcrs = 0x8188AEA6, SetXcrs = 0x4188AEA7;
 
-    public const int CapNrMemslots = 10, CapImmediateExit = 136;
+    public const int CapNrMemslots = 10, CapXcrs = 56, CapSyncRegs = 74, CapImmediateExit = 136;
+
+    /// <summary>
+    /// <c>struct kvm_run</c>: <c>kvm_valid_regs</c> (what KVM copies out on every exit), <c>kvm_dirty_regs</c> (what it
+    /// loads on the next entry) and the sync-register area, whose first member is a <c>struct kvm_regs</c>.
+    /// </summary>
+    public const int RunValidRegs = 288, RunDirtyRegs = 296, RunSyncRegs = 304;
+
+    /// <summary>KVM_SYNC_X86_REGS: the general registers travel through the sync-register area.</summary>
+    public const ulong SyncX86Regs = 1;
 
     public const int OpenReadWrite = 2, OpenCloexec = 0x80000;
     public const int ProtRead = 1, ProtWrite = 2, MapShared = 1;
@@ -53,6 +62,15 @@ internal static unsafe partial class KvmNative
         public DescriptorTable Gdt, Idt;
         public ulong Cr0, Cr2, Cr3, Cr4, Cr8, Efer, ApicBase;
         public fixed ulong InterruptBitmap[4];
+    }
+
+    /// <summary><c>struct kvm_xcrs</c>: up to 16 (XCR number, value) pairs, 392 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Xcrs
+    {
+        public uint Count, Flags;
+        public fixed ulong Entries[2 * 16]; // per entry: the XCR number (low 32 bits), the value
+        public fixed ulong Padding[16];
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -8,13 +8,25 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
     private readonly int _fd;
     private readonly byte* _run;
     private readonly int _runSize;
+    private readonly bool _xcrs;
+    private readonly bool _syncRegisters;
+
+    // What SetRegisters last put in the sync area: KVM may overwrite the area on a run that returns before loading it.
+    private KvmNative.Regs _pending;
+
+    // A run has filled the sync area (KVM copies the registers out on every return from KVM_RUN).
+    private bool _synced;
     private long _thread;
     private bool _disposed;
 
-    public KvmVirtualProcessor(int fd, int runSize, KvmNative.CpuidEntry2[] cpuid)
+    /// <param name="xcrs">Whether KVM has KVM_GET/SET_XCRS (and XSAVE for the guest).</param>
+    /// <param name="syncRegisters">Whether the general registers go through <c>kvm_run</c> (KVM_CAP_SYNC_REGS) instead of ioctls.</param>
+    public KvmVirtualProcessor(int fd, int runSize, KvmNative.CpuidEntry2[] cpuid, bool xcrs, bool syncRegisters)
     {
         _fd = fd;
         _runSize = runSize;
+        _xcrs = xcrs;
+        _syncRegisters = syncRegisters;
         void* run = KvmNative.mmap(null, (nuint)runSize, KvmNative.ProtRead | KvmNative.ProtWrite, KvmNative.MapShared, fd, 0);
         if (run == (void*)-1)
         {
@@ -25,12 +37,32 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
 
         _run = (byte*)run;
         SetCpuid(cpuid);
+        if (syncRegisters)
+        {
+            *(ulong*)(_run + KvmNative.RunValidRegs) = KvmNative.SyncX86Regs;
+        }
     }
+
+    private ref ulong DirtyRegisters => ref *(ulong*)(_run + KvmNative.RunDirtyRegs);
+
+    private ref KvmNative.Regs SyncArea => ref *(KvmNative.Regs*)(_run + KvmNative.RunSyncRegs);
 
     public void GetRegisters(ref GeneralRegisters registers)
     {
         KvmNative.Regs r;
-        KvmNative.Call(_fd, KvmNative.GetRegs, (nint)(&r), "GET_REGS");
+        if (_syncRegisters && (DirtyRegisters & KvmNative.SyncX86Regs) != 0)
+        {
+            r = _pending; // set, not yet loaded by a run
+        }
+        else if (_syncRegisters && _synced)
+        {
+            r = SyncArea;
+        }
+        else
+        {
+            KvmNative.Call(_fd, KvmNative.GetRegs, (nint)(&r), "GET_REGS");
+        }
+
         registers[GeneralRegisters.Rax] = r.Rax;
         registers[GeneralRegisters.Rcx] = r.Rcx;
         registers[GeneralRegisters.Rdx] = r.Rdx;
@@ -60,7 +92,17 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
             Rflags = registers.Rflags | GeneralRegisters.ReservedFlag,
         };
         ((ReadOnlySpan<ulong>)registers.Gpr)[8..].CopyTo(new Span<ulong>(&r.R8, 8));
-        KvmNative.Call(_fd, KvmNative.SetRegs, (nint)(&r), "SET_REGS");
+        if (_syncRegisters)
+        {
+            // KVM loads them at the next KVM_RUN and clears the dirty bit.
+            _pending = r;
+            SyncArea = r;
+            DirtyRegisters |= KvmNative.SyncX86Regs;
+        }
+        else
+        {
+            KvmNative.Call(_fd, KvmNative.SetRegs, (nint)(&r), "SET_REGS");
+        }
     }
 
     public void GetSpecialRegisters(ref SpecialRegisters registers)
@@ -84,6 +126,19 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
         registers.Cr8 = s.Cr8;
         registers.Efer = s.Efer;
         registers.ApicBase = s.ApicBase;
+        registers.Xcr0 = 0;
+        if (_xcrs)
+        {
+            KvmNative.Xcrs x;
+            KvmNative.Call(_fd, KvmNative.GetXcrs, (nint)(&x), "GET_XCRS");
+            for (int i = 0; i < Math.Min(x.Count, 16); i++)
+            {
+                if ((uint)x.Entries[2 * i] == 0)
+                {
+                    registers.Xcr0 = x.Entries[(2 * i) + 1];
+                }
+            }
+        }
     }
 
     public void SetSpecialRegisters(in SpecialRegisters registers)
@@ -113,6 +168,21 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
         }
 
         KvmNative.Call(_fd, KvmNative.SetSregs, (nint)(&s), "SET_SREGS");
+
+        // After CR4.OSXSAVE (the order a kernel enables it in); KVM refuses bits the guest's CPUID leaf 0xD does not offer.
+        if (registers.Xcr0 != 0)
+        {
+            if (!_xcrs)
+            {
+                throw new InvalidOperationException("KVM cannot set XCR0 here (no KVM_CAP_XCRS or no XSAVE for guests)");
+            }
+
+            var x = default(KvmNative.Xcrs);
+            x.Count = 1;
+            x.Entries[0] = 0;
+            x.Entries[1] = registers.Xcr0;
+            KvmNative.Call(_fd, KvmNative.SetXcrs, (nint)(&x), "SET_XCRS");
+        }
     }
 
     public VcpuExit Run()
@@ -125,16 +195,38 @@ internal sealed unsafe class KvmVirtualProcessor : IVirtualProcessor
             {
                 int errno = KvmNative.Errno;
                 _run[1] = 0; // immediate_exit, if Cancel set it
-                return errno is KvmNative.Eintr or KvmNative.Eagain
-                    ? new VcpuExit(VcpuExitKind.Canceled)
-                    : VcpuExit.Fail($"KVM_RUN failed: {KvmNative.ErrorText(errno)}");
+                if (errno is KvmNative.Eintr or KvmNative.Eagain)
+                {
+                    Synced();
+                    return new VcpuExit(VcpuExitKind.Canceled);
+                }
+
+                _synced = false;
+                return VcpuExit.Fail($"KVM_RUN failed: {KvmNative.ErrorText(errno)}");
             }
 
+            Synced();
             return KvmExitDecoder.Decode(new ReadOnlySpan<byte>(_run, _runSize));
         }
         finally
         {
             Volatile.Write(ref _thread, 0);
+        }
+    }
+
+    /// <summary>
+    /// After KVM_RUN returned: the sync area holds the registers. A run that returned before loading registers
+    /// set for it (immediate_exit) copied the old ones over them while the dirty bit stays: they go back.
+    /// </summary>
+    private void Synced()
+    {
+        if (_syncRegisters)
+        {
+            _synced = true;
+            if ((DirtyRegisters & KvmNative.SyncX86Regs) != 0)
+            {
+                SyncArea = _pending;
+            }
         }
     }
 

@@ -22,16 +22,19 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
     private uint _nextIndex;
     private bool _disposed;
 
-    private WhpxHypervisor(nint partition, int processors, int physicalBits)
+    private WhpxHypervisor(nint partition, int processors, int physicalBits, ulong xcr0)
     {
         _partition = partition;
         _processors = processors;
         PhysicalAddressBits = physicalBits;
+        SupportedXcr0 = xcr0;
     }
 
     public string Name => "whpx";
 
     public int PhysicalAddressBits { get; }
+
+    public ulong SupportedXcr0 { get; }
 
     /// <summary>A partition for up to <see cref="DefaultProcessors"/> processors.</summary>
     public static WhpxHypervisor Open() => Open(DefaultProcessors);
@@ -82,11 +85,19 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
                 WhpxNative.WHvSetPartitionProperty(partition, WhpxNative.PropertyProcessorFeatures, &features, sizeof(ulong));
             }
 
+            // XSAVE and AVX as the hypervisor offers them (best effort, as above): the vCPUs get XCR0 = x87|SSE|AVX where allowed.
+            ulong xsave = 0;
+            if (WhpxNative.WHvGetCapability(WhpxNative.CapabilityProcessorXsaveFeatures, &xsave, sizeof(ulong), &written) < 0
+                || WhpxNative.WHvSetPartitionProperty(partition, WhpxNative.PropertyProcessorXsaveFeatures, &xsave, sizeof(ulong)) < 0)
+            {
+                xsave = 0;
+            }
+
             // No extended exits: CPUID, MSRs and exceptions stay inside the partition (the IDT's stubs report faults through port I/O).
             ulong extendedExits = 0;
             WhpxNative.Check(WhpxNative.WHvSetPartitionProperty(partition, WhpxNative.PropertyExtendedVmExits, &extendedExits, sizeof(ulong)), "SetPartitionProperty (extended exits)");
             WhpxNative.Check(WhpxNative.WHvSetupPartition(partition), "SetupPartition");
-            return new WhpxHypervisor(partition, processors, PhysicalBits());
+            return new WhpxHypervisor(partition, processors, PhysicalBits(), SupportedXcr0Of(WhpxNative.GetEnabledXStateFeatures(), xsave));
         }
         catch (InvalidOperationException e)
         {
@@ -177,6 +188,20 @@ public sealed unsafe class WhpxHypervisor : IHypervisor
         {
             _freeIndices.Push(index);
         }
+    }
+
+    /// <summary>
+    /// The XCR0 bits the processors may set: the host's (what Windows enabled), without XSAVE in the
+    /// partition none, without the partition's AVX support no AVX state.
+    /// </summary>
+    internal static ulong SupportedXcr0Of(ulong hostXcr0, ulong xsaveFeatures)
+    {
+        if ((xsaveFeatures & WhpxNative.XsaveSupport) == 0)
+        {
+            return 0;
+        }
+
+        return (xsaveFeatures & WhpxNative.AvxSupport) != 0 ? hostXcr0 : hostXcr0 & ~LongMode.Xcr0Avx;
     }
 
     /// <summary>MAXPHYADDR from CPUID 0x80000008 (36 when the leaf is missing): the partition's processors report the host's.</summary>

@@ -13,11 +13,14 @@ internal static unsafe partial class WhpxNative
 
     // WHV_CAPABILITY_CODE
     public const uint CapabilityHypervisorPresent = 0x0000, CapabilityFeatures = 0x0001, CapabilityExtendedVmExits = 0x0002;
-    public const uint CapabilityProcessorVendor = 0x1000, CapabilityProcessorFeatures = 0x1001;
+    public const uint CapabilityProcessorVendor = 0x1000, CapabilityProcessorFeatures = 0x1001, CapabilityProcessorXsaveFeatures = 0x1003;
+
+    // WHV_PROCESSOR_XSAVE_FEATURES bits
+    public const ulong XsaveSupport = 1, AvxSupport = 4;
 
     // WHV_PARTITION_PROPERTY_CODE
     public const uint PropertyExtendedVmExits = 0x0001, PropertyExceptionExitBitmap = 0x0002;
-    public const uint PropertyProcessorFeatures = 0x1001, PropertyProcessorCount = 0x1FFF;
+    public const uint PropertyProcessorFeatures = 0x1001, PropertyProcessorXsaveFeatures = 0x1006, PropertyProcessorCount = 0x1FFF;
 
     // WHV_MAP_GPA_RANGE_FLAGS
     public const uint MapRead = 1, MapWrite = 2, MapExecute = 4;
@@ -190,6 +193,10 @@ internal static unsafe partial class WhpxNative
 
     [LibraryImport(Library)]
     public static partial int WHvSetVirtualProcessorRegisters(nint partition, uint vpIndex, uint* names, uint count, RegisterValue* values);
+
+    /// <summary>The XSAVE state components Windows enabled (the host's XCR0); kernel32, Windows 7 SP1 and later.</summary>
+    [LibraryImport("kernel32.dll")]
+    public static partial ulong GetEnabledXStateFeatures();
 
     /// <summary>An HRESULT for a message: its hex value and what the system says about it.</summary>
     public static string Describe(int hresult) => $"HRESULT 0x{hresult:X8} ({Marshal.GetExceptionForHR(hresult)?.Message ?? "no message"})";

@@ -10,7 +10,7 @@ internal static class WhpxRegisters
     public const uint Rax = 0x00, R15 = 0x0F, Rip = 0x10, Rflags = 0x11;
     public const uint Es = 0x12, Cs = 0x13, Ss = 0x14, Ds = 0x15, Fs = 0x16, Gs = 0x17, Ldtr = 0x18, Tr = 0x19;
     public const uint Idtr = 0x1A, Gdtr = 0x1B;
-    public const uint Cr0 = 0x1C, Cr2 = 0x1D, Cr3 = 0x1E, Cr4 = 0x1F, Cr8 = 0x20;
+    public const uint Cr0 = 0x1C, Cr2 = 0x1D, Cr3 = 0x1E, Cr4 = 0x1F, Cr8 = 0x20, Xcr0 = 0x27;
     public const uint Efer = 0x2001, ApicBase = 0x2003;
 
     /// <summary>Attribute bits WHPX keeps: type, S, DPL, P (descriptor bits 40-47) and AVL, L, D/B, G (52-55).</summary>
@@ -20,9 +20,9 @@ internal static class WhpxRegisters
     public static ReadOnlySpan<uint> GeneralNames =>
         [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, Rip, Rflags];
 
-    /// <summary>The names of <see cref="SpecialRegisters"/> in the order of <see cref="ToValues(in SpecialRegisters, Span{WhpxNative.RegisterValue})"/>; the APIC base is last, so a count one less leaves it alone.</summary>
+    /// <summary>The names of <see cref="SpecialRegisters"/> in the order of <see cref="ToValues(in SpecialRegisters, Span{WhpxNative.RegisterValue})"/> (XCR0 after CR4, as it must be written).</summary>
     public static ReadOnlySpan<uint> SpecialNames =>
-        [Cs, Ds, Es, Fs, Gs, Ss, Tr, Ldtr, Gdtr, Idtr, Cr0, Cr2, Cr3, Cr4, Cr8, Efer, ApicBase];
+        [Cs, Ds, Es, Fs, Gs, Ss, Tr, Ldtr, Gdtr, Idtr, Cr0, Cr2, Cr3, Cr4, Cr8, Efer, Xcr0, ApicBase];
 
     public static void ToValues(in GeneralRegisters registers, Span<WhpxNative.RegisterValue> values)
     {
@@ -68,7 +68,32 @@ internal static class WhpxRegisters
         values[13].Reg64 = s.Cr4;
         values[14].Reg64 = s.Cr8;
         values[15].Reg64 = s.Efer;
-        values[16].Reg64 = s.ApicBase;
+        values[16].Reg64 = s.Xcr0;
+        values[17].Reg64 = s.ApicBase;
+    }
+
+    /// <summary>
+    /// The names and values a write of <paramref name="s"/> sets, in <see cref="SpecialNames"/> order; returns
+    /// their count. An XCR0 of 0 (XSAVE off, an invalid XCR0) and an APIC base of 0 (keep the processor's own,
+    /// as with KVM) are left out.
+    /// </summary>
+    public static int ToSettableValues(in SpecialRegisters s, Span<uint> names, Span<WhpxNative.RegisterValue> values)
+    {
+        ToValues(in s, values);
+        int count = 0;
+        for (int i = 0; i < SpecialNames.Length; i++)
+        {
+            uint name = SpecialNames[i];
+            if ((name == Xcr0 && s.Xcr0 == 0) || (name == ApicBase && s.ApicBase == 0))
+            {
+                continue;
+            }
+
+            names[count] = name;
+            values[count++] = values[i];
+        }
+
+        return count;
     }
 
     public static void FromValues(ReadOnlySpan<WhpxNative.RegisterValue> values, ref SpecialRegisters s)
@@ -89,7 +114,8 @@ internal static class WhpxRegisters
         s.Cr4 = values[13].Reg64;
         s.Cr8 = values[14].Reg64;
         s.Efer = values[15].Reg64;
-        s.ApicBase = values[16].Reg64;
+        s.Xcr0 = values[16].Reg64;
+        s.ApicBase = values[17].Reg64;
     }
 
     /// <summary>

@@ -50,11 +50,9 @@ internal sealed unsafe class WhpxVirtualProcessor : IVirtualProcessor
 
     public void SetSpecialRegisters(in SpecialRegisters registers)
     {
-        WhpxRegisters.ToValues(in registers, Values(WhpxRegisters.SpecialNames.Length));
-
-        // As for KVM, an APIC base of 0 keeps the processor's own (the name is last: leave it out).
-        ReadOnlySpan<uint> names = WhpxRegisters.SpecialNames;
-        Set(registers.ApicBase != 0 ? names : names[..^1], "SetVirtualProcessorRegisters (special)");
+        Span<uint> names = stackalloc uint[WhpxRegisters.SpecialNames.Length];
+        int count = WhpxRegisters.ToSettableValues(in registers, names, Values(WhpxRegisters.SpecialNames.Length));
+        Set(names[..count], "SetVirtualProcessorRegisters (special)");
     }
 
     public VcpuExit Run()

@@ -50,7 +50,7 @@ internal static class LockstepHarness
     /// subnormals, extremes, integers and ordinary values, and control registers mostly zero or a
     /// small value (a rounding mode).
     /// </summary>
-    public static void FloatingPointSequencesMatchTheInterpreter(string isaName, JitOptions options, int salt)
+    public static void FloatingPointSequencesMatchTheInterpreter(string isaName, JitOptions options, int salt, int sequences = 300)
     {
         GuestIsa isa = IsaCatalog.Find(isaName)!;
         var random = new Random(isaName.Aggregate(29, (h, c) => (h * 31) + c) ^ salt ^ 0xf1a7);
@@ -61,7 +61,7 @@ internal static class LockstepHarness
             .ToList();
         var covered = new HashSet<int>();
         // Short sequences: a flag one instruction raised wrongly is not hidden by the next ones.
-        for (int n = 0; n < 300; n++)
+        for (int n = 0; n < sequences; n++)
         {
             ulong[] words = new ulong[6];
             for (int k = 0; k < words.Length; k++)

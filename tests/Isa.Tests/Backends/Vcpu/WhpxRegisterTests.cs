@@ -35,7 +35,7 @@ public sealed class WhpxRegisterTests
     [Fact]
     public void SpecialRegisterNamesAreTheDocumentedCodes()
     {
-        uint[] expected = [0x13, 0x15, 0x12, 0x16, 0x17, 0x14, 0x19, 0x18, 0x1B, 0x1A, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x2001, 0x2003];
+        uint[] expected = [0x13, 0x15, 0x12, 0x16, 0x17, 0x14, 0x19, 0x18, 0x1B, 0x1A, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x2001, 0x27, 0x2003];
         Assert.Equal(expected, WhpxRegisters.SpecialNames.ToArray());
     }
 
@@ -85,9 +85,36 @@ public sealed class WhpxRegisterTests
     }
 
     [Fact]
+    public void AWriteLeavesOutAZeroXcr0AndAZeroApicBase()
+    {
+        SpecialRegisters s = LongMode.Registers(unchecked((nint)0x7f00_0000_0000), 0x1_0000_0000, 0x7fff_0000_0000, 0);
+        var names = new uint[WhpxRegisters.SpecialNames.Length];
+        var values = new WhpxNative.RegisterValue[WhpxRegisters.SpecialNames.Length];
+
+        int count = WhpxRegisters.ToSettableValues(in s, names, values);
+        Assert.Equal(WhpxRegisters.SpecialNames[..^2].ToArray(), names[..count]);
+        Assert.Equal(s.Efer, values[count - 1].Reg64);
+
+        s = s with { Xcr0 = 7, ApicBase = 0xFEE0_0900 };
+        count = WhpxRegisters.ToSettableValues(in s, names, values);
+        Assert.Equal(WhpxRegisters.SpecialNames.ToArray(), names[..count]);
+        Assert.Equal(7UL, values[count - 2].Reg64);
+        Assert.Equal(0xFEE0_0900UL, values[count - 1].Reg64);
+
+        s = s with { ApicBase = 0 };
+        count = WhpxRegisters.ToSettableValues(in s, names, values);
+        Assert.Equal([.. WhpxRegisters.SpecialNames[..^1]], names[..count]);
+        Assert.Equal(WhpxRegisters.Xcr0, names[count - 1]);
+        Assert.Equal(7UL, values[count - 1].Reg64);
+
+        // CR4 (with OSXSAVE) goes before XCR0, as a processor must be given them.
+        Assert.True(Array.IndexOf(names, WhpxRegisters.Cr4) < Array.IndexOf(names, WhpxRegisters.Xcr0));
+    }
+
+    [Fact]
     public void TheLongModeStateRoundTripsThroughRegisterValues()
     {
-        SpecialRegisters s = LongMode.Registers(unchecked((nint)0x7f00_0000_0000), 0x1_0000_0000, 0x7fff_0000_0000, 0x7ffe_0000_0000);
+        SpecialRegisters s = LongMode.Registers(unchecked((nint)0x7f00_0000_0000), 0x1_0000_0000, 0x7fff_0000_0000, 0x7ffe_0000_0000, 7);
         s.Cr8 = 3;
         s.ApicBase = 0xFEE0_0900;
         var values = new WhpxNative.RegisterValue[WhpxRegisters.SpecialNames.Length];
@@ -100,7 +127,8 @@ public sealed class WhpxRegisterTests
         Assert.Equal(s.Gdt.Limit, values[8].Table.Limit);
         Assert.Equal(s.Idt.Limit, values[9].Table.Limit);
         Assert.Equal(s.Efer, values[15].Reg64);
-        Assert.Equal(0xFEE0_0900UL, values[16].Reg64);
+        Assert.Equal(7UL, values[16].Reg64); // XCR0: x87, SSE, AVX
+        Assert.Equal(0xFEE0_0900UL, values[17].Reg64);
 
         var back = default(SpecialRegisters);
         WhpxRegisters.FromValues(values, ref back);

@@ -99,7 +99,7 @@ public sealed unsafe class WhpxVirtualProcessorTests
     }
 
     [Fact]
-    public void SpecialRegistersRoundTripAndAZeroApicBaseIsLeftAlone()
+    public void SpecialRegistersRoundTripAndAZeroApicBaseOrXcr0IsLeftAlone()
     {
         using WhpxVirtualProcessor vcpu = Create();
         SpecialRegisters s = LongMode.Registers(unchecked((nint)0x7f00_0000_0000), 0x1_0000_0000, 0x7fff_0000_0000, 0x7ffe_0000_0000);
@@ -107,14 +107,17 @@ public sealed unsafe class WhpxVirtualProcessorTests
 
         vcpu.SetSpecialRegisters(in s);
 
-        Assert.Equal(WhpxRegisters.SpecialNames[..^1].ToArray(), _api.SetCalls[^1]);
+        Assert.Equal(WhpxRegisters.SpecialNames[..^2].ToArray(), _api.SetCalls[^1]);
         var back = default(SpecialRegisters);
         vcpu.GetSpecialRegisters(ref back);
         Assert.Equal(s with { Ldt = back.Ldt, ApicBase = 0xFEE0_0900 }, back);
 
-        vcpu.SetSpecialRegisters(s with { ApicBase = 0xFEE0_0D00 });
+        vcpu.SetSpecialRegisters(s with { ApicBase = 0xFEE0_0D00, Cr4 = s.Cr4 | LongMode.Cr4OsXsave, Xcr0 = 7 });
         Assert.Equal(WhpxRegisters.SpecialNames.ToArray(), _api.SetCalls[^1]);
         Assert.Equal(0xFEE0_0D00UL, _api.Registers[WhpxRegisters.ApicBase].Reg64);
+        Assert.Equal(7UL, _api.Registers[WhpxRegisters.Xcr0].Reg64);
+        vcpu.GetSpecialRegisters(ref back);
+        Assert.Equal(7UL, back.Xcr0);
     }
 
     [Fact]
