@@ -22,7 +22,6 @@ internal sealed class BlockTranslator
     private readonly JitOptions _options;
     private readonly JitRuntimeStubs _stubs;
     private readonly int _insnBytes;
-    private readonly int _instructionShift;
 
     // One assembler for every block (reset each time): a new one allocates its instruction list again.
     private readonly Assembler _assembler = new(64);
@@ -37,7 +36,6 @@ internal sealed class BlockTranslator
         _options = options;
         _stubs = stubs;
         _insnBytes = isa.InstructionBytes;
-        _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
     }
 
     /// <summary>The block at <paramref name="pc"/>, or null if its first instruction must be interpreted.</summary>
@@ -272,9 +270,11 @@ internal sealed class BlockTranslator
             if (e.IndirectTarget)
             {
                 Label miss = a.CreateLabel();
-                JitRuntimeStubs.EmitProbe(a, pcOffset, nextPcOffset, _instructionShift, miss);
-                e.Bind(ref miss);
-                a.jmp((ulong)_stubs.LookupMiss);
+                if (_stubs.Jumps.EmitJump(a, pcOffset, nextPcOffset, miss))
+                {
+                    e.Bind(ref miss);
+                    a.jmp((ulong)_stubs.LookupMiss);
+                }
             }
             else
             {

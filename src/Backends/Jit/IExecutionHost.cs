@@ -11,6 +11,12 @@ public interface IExecutionHost
 {
     MemoryAddressing Addressing { get; }
 
+    /// <summary>How computed jumps in the generated code find their targets here (known before any code is emitted).</summary>
+    internal IndirectJumps Jumps { get; }
+
+    /// <summary>The engine's stubs, emitted with <see cref="Jumps"/>, exist: the host learns where to enter and where misses go.</summary>
+    internal void Start(JitRuntimeStubs stubs);
+
     /// <summary>Makes the calling host thread ready to run code against <paramref name="memory"/>.</summary>
     void PrepareThread(GuestMemory memory);
 

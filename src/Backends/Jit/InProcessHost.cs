@@ -4,9 +4,16 @@ using Isa.Runtime.Memory;
 namespace Isa.Backends.Jit;
 
 /// <summary>Runs translated code on the calling thread: entered through the engine's entry stub, guest memory through GS or R15.</summary>
-internal sealed unsafe class InProcessHost(nint entry, MemoryAddressing addressing) : IExecutionHost
+internal sealed unsafe class InProcessHost(MemoryAddressing addressing, int instructionShift) : IExecutionHost, IDisposable
 {
+    private readonly LookupTable _jumps = new(instructionShift);
+    private nint _entry;
+
     public MemoryAddressing Addressing { get; } = addressing;
+
+    IndirectJumps IExecutionHost.Jumps => _jumps;
+
+    void IExecutionHost.Start(JitRuntimeStubs stubs) => _entry = stubs.Entry;
 
     public void PrepareThread(GuestMemory memory)
     {
@@ -16,9 +23,9 @@ internal sealed unsafe class InProcessHost(nint entry, MemoryAddressing addressi
         }
     }
 
-    public void AttachCpu(nint state, int stateBytes)
-    {
-    }
+    public void AttachCpu(nint state, int stateBytes) => _jumps.Attach(state);
 
-    public int Run(nint state, nint hostCode) => ((delegate* unmanaged<nint, nint, int>)entry)(state, hostCode);
+    public int Run(nint state, nint hostCode) => ((delegate* unmanaged<nint, nint, int>)_entry)(state, hostCode);
+
+    public void Dispose() => _jumps.Dispose();
 }

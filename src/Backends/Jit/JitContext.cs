@@ -20,7 +20,7 @@ internal static class JitContext
     /// <summary>Where the fault handler resumes the faulting thread.</summary>
     public const int FaultLanding = Base + 24;
 
-    /// <summary>The guest-PC-to-host-code table of indirect jumps.</summary>
+    /// <summary>In process: the guest-PC-to-host-code table of indirect jumps (the class LookupTable; inside a vCPU the table is at GS base).</summary>
     public const int LookupTable = Base + 32;
 
     /// <summary>Instructions the guest may still run; blocks subtract their length on entry.</summary>

@@ -26,7 +26,6 @@ internal sealed unsafe class JitCpu : ICpu
         _state = (byte*)interpreter.StateAddress;
         _layout = engine.Isa.StateLayout;
         _insnBytes = engine.Isa.InstructionBytes;
-        *(nint*)(_state + JitContext.LookupTable) = engine.LookupTable;
         *(nint*)(_state + JitContext.FaultLanding) = engine.Stubs.FaultLanding;
         *(nint*)(_state + JitContext.WindowBase) = engine.Memory.WindowBase;
         _self = GCHandle.Alloc(this, GCHandleType.Weak);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
@@ -18,8 +17,7 @@ public sealed unsafe class JitEngine : IDisposable
     private readonly HashSet<ulong> _visits = [];
     private readonly List<JitBlock> _byAddress = [];
     private readonly BlockTranslator _translator;
-    private readonly int _instructionShift;
-    private byte* _lookup;
+    private readonly IndirectJumps _jumps;
 
     public JitEngine(GuestIsa isa, GuestMemory memory, JitOptions? options = null)
     {
@@ -38,21 +36,14 @@ public sealed unsafe class JitEngine : IDisposable
         }
 
         Code = CodeBuffer.Shared;
-        _instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
-        Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _instructionShift, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
+        int instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
+        Host = vcpu ? new Vcpu.VcpuHost(hypervisor!, memory, Code, isa.InstructionBytes) : new InProcessHost(Options.Addressing, instructionShift);
+        _jumps = Host.Jumps;
+        Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _jumps, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
+        Host.Start(Stubs);
         _translator = new BlockTranslator(isa, memory, Options, Stubs);
-        Host = vcpu ? new Vcpu.VcpuHost(hypervisor!, memory, Code) : new InProcessHost(Stubs.Entry, Options.Addressing);
-        int bytes = JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes;
-        _lookup = (byte*)NativeMemory.AllocZeroed((nuint)bytes);
-        for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
-        {
-            *(uint*)(_lookup + (i * JitRuntimeStubs.LookupEntryBytes)) = 1; // never a valid PC: misaligned
-        }
-
         memory.CodeModified += InvalidatePage;
     }
-
-    ~JitEngine() => FreeLookup();
 
     /// <summary>
     /// Creates the process's code memory, its fault handler and Iced's encoder tables (milliseconds:
@@ -76,7 +67,7 @@ public sealed unsafe class JitEngine : IDisposable
         thread.Start();
     }
 
-    /// <summary>Entries of the direct-mapped table computed jumps look their target up in (guest PCs this many instructions apart share one).</summary>
+    /// <summary>Entries of the in-process direct-mapped table computed jumps look their target up in (guest PCs this many instructions apart share one).</summary>
     public const int LookupTableEntries = JitRuntimeStubs.LookupEntries;
 
     public GuestIsa Isa { get; }
@@ -94,8 +85,6 @@ public sealed unsafe class JitEngine : IDisposable
 
     /// <summary>Where this engine's code runs.</summary>
     public IExecutionHost Host { get; }
-
-    internal nint LookupTable => (nint)_lookup;
 
     /// <summary>A CPU for one guest thread that runs on this engine.</summary>
     public ICpu CreateCpu() => new JitCpu(this, Isa.CreateCpu(Memory));
@@ -157,7 +146,7 @@ public sealed unsafe class JitEngine : IDisposable
                 end = t.EndPc;
                 Statistics.Blocks++;
                 Statistics.GuestInstructions += t.Length;
-                SetLookup(pc, block.Entry);
+                _jumps.Translated(pc, block.Entry);
             }
 
             _blocks[pc] = block;
@@ -196,14 +185,14 @@ public sealed unsafe class JitEngine : IDisposable
         }
     }
 
-    /// <summary>Puts a block (back) into the computed-jump table.</summary>
+    /// <summary>A computed jump to <paramref name="block"/> missed: the table gets (back) its entry.</summary>
     internal void Remember(JitBlock block)
     {
         lock (_lock)
         {
             if (block.Valid)
             {
-                SetLookup(block.Pc, block.Entry);
+                _jumps.Missed(block.Pc, block.Entry);
             }
         }
     }
@@ -276,11 +265,7 @@ public sealed unsafe class JitEngine : IDisposable
                 }
 
                 block.Incoming.Clear();
-                byte* entry = LookupEntry(pc);
-                if (*(nint*)(entry + 8) == block.Entry)
-                {
-                    *(uint*)entry = 1;
-                }
+                _jumps.Invalidated(pc, block.Entry);
             }
         }
     }
@@ -305,32 +290,10 @@ public sealed unsafe class JitEngine : IDisposable
         return Isa.Disassemble(word, pc) ?? $"(unknown 0x{word:x})";
     }
 
-    private void SetLookup(ulong pc, nint host)
-    {
-        // Readers compare the PC, then jump through the host address: never show a new PC with an old address.
-        byte* entry = LookupEntry(pc);
-        Volatile.Write(ref *(uint*)entry, 1u);
-        Volatile.Write(ref *(long*)(entry + 8), host);
-        Volatile.Write(ref *(uint*)entry, (uint)pc);
-    }
-
-    private byte* LookupEntry(ulong pc) => _lookup + ((int)((pc >> _instructionShift) & (JitRuntimeStubs.LookupEntries - 1)) * JitRuntimeStubs.LookupEntryBytes);
-
     public void Dispose()
     {
         Memory.CodeModified -= InvalidatePage;
         (Host as IDisposable)?.Dispose();
-        FreeLookup();
-        GC.SuppressFinalize(this);
-    }
-
-    private void FreeLookup()
-    {
-        if (_lookup != null)
-        {
-            NativeMemory.Free(_lookup);
-            _lookup = null;
-        }
     }
 }
 

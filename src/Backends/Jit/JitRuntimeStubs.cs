@@ -12,14 +12,18 @@ internal sealed class JitRuntimeStubs
     public const int LookupEntries = 65536;
     public const int LookupEntryBytes = 16;
 
-    private JitRuntimeStubs(nint entry, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding)
+    private JitRuntimeStubs(IndirectJumps jumps, nint entry, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding)
     {
+        Jumps = jumps;
         Entry = entry;
         Exit = exit;
         IndirectJump = indirectJump;
         LookupMiss = lookupMiss;
         FaultLanding = faultLanding;
     }
+
+    /// <summary>How computed jumps find their targets (the execution host's choice); blocks emit their jumps with it too.</summary>
+    public IndirectJumps Jumps { get; }
 
     /// <summary><c>int Enter(state, hostCode)</c>: saves the host's callee-saved registers, runs until an exit, returns its reason.</summary>
     public nint Entry { get; }
@@ -37,7 +41,7 @@ internal sealed class JitRuntimeStubs
     public nint FaultLanding { get; }
 
     /// <param name="vcpuExitPort">Non-zero when the code runs inside a vCPU: the exit stores the budget and reports the reason with an <c>out</c> to this port, and the host takes over.</param>
-    public static JitRuntimeStubs Create(CodeBuffer code, MemoryAddressing addressing, int pcOffset, int nextPcOffset, int instructionShift, ushort vcpuExitPort = 0)
+    public static JitRuntimeStubs Create(CodeBuffer code, MemoryAddressing addressing, int pcOffset, int nextPcOffset, IndirectJumps jumps, ushort vcpuExitPort = 0)
     {
         var a = new Assembler(64);
         Label entry = a.CreateLabel(), exit = a.CreateLabel(), indirect = a.CreateLabel(), landing = a.CreateLabel(), miss = a.CreateLabel();
@@ -82,9 +86,9 @@ internal sealed class JitRuntimeStubs
 
         a.ret();
 
-        // Indirect jumps: a direct-mapped table of (guest PC, host code); a miss asks the dispatcher.
+        // Indirect jumps: through the host's table; a miss asks the dispatcher.
         a.Label(ref indirect);
-        EmitProbe(a, pcOffset, nextPcOffset, instructionShift, miss);
+        jumps.EmitJump(a, pcOffset, nextPcOffset, miss);
         a.Label(ref miss);
         a.mov(eax, (int)ExitReason.Lookup);
         a.jmp(exit);
@@ -99,7 +103,7 @@ internal sealed class JitRuntimeStubs
         a.jmp(exit);
 
         CodeBuffer.Placed placed = code.Place(a, [entry, exit, indirect, miss, landing]);
-        return new JitRuntimeStubs(placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4]);
+        return new JitRuntimeStubs(jumps, placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4]);
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ public sealed unsafe class PageTableBuilder
     public const ulong LargePageSize = 2 << 20;
     private const ulong AddressMask = 0x000F_FFFF_FFFF_F000;
     private const ulong FlagMask = ~AddressMask;
+    private const ulong UpperHalf = 0xFFFF_8000_0000_0000;
 
     // Tables point to the next level with every permission: the last level alone decides.
     private const ulong TableFlags = (ulong)(PageFlags.Present | PageFlags.Writable | PageFlags.Accessed);
@@ -63,6 +64,48 @@ public sealed unsafe class PageTableBuilder
             ulong* pde = Entry(virtualAddress + offset, levels: 3, create: true);
             *pde = ((physical + offset) & AddressMask) | (ulong)(flags | PageFlags.Large);
         }
+    }
+
+    /// <summary>
+    /// Maps every 2 MiB of <paramref name="bytes"/> (2 MiB multiple) at <paramref name="virtualAddress"/> to
+    /// the same 2 MiB at <paramref name="physical"/>: a large range of identical read-only content costs one
+    /// entry per 2 MiB and no memory.
+    /// </summary>
+    public void MapLargeShared(ulong virtualAddress, ulong physical, ulong bytes, PageFlags flags)
+    {
+        Check(virtualAddress, physical, bytes, LargePageSize);
+        for (ulong offset = 0; offset < bytes; offset += LargePageSize)
+        {
+            ulong* pde = Entry(virtualAddress + offset, levels: 3, create: true);
+            *pde = (physical & AddressMask) | (ulong)(flags | PageFlags.Large);
+        }
+    }
+
+    /// <summary>
+    /// Turns the 2 MiB page holding <paramref name="virtualAddress"/> into a table of 4 KiB pages that
+    /// translate the same (nothing to do where there is no 2 MiB page): then single 4 KiB pages in it
+    /// can be remapped. The table is complete before it replaces the large entry (one aligned 8-byte
+    /// store), so a processor walking it meanwhile sees either the old or the new mapping.
+    /// </summary>
+    public void Split(ulong virtualAddress)
+    {
+        ulong* pde = Entry(virtualAddress, levels: 3, create: true);
+        ulong large = *pde;
+        if ((large & (ulong)PageFlags.Present) == 0 || (large & (ulong)PageFlags.Large) == 0)
+        {
+            return;
+        }
+
+        ulong table = AllocateTable();
+        ulong* entries = TableAt(table);
+        ulong physical = large & AddressMask & ~(LargePageSize - 1);
+        ulong flags = large & FlagMask & ~(ulong)PageFlags.Large;
+        for (ulong i = 0; i < 512; i++)
+        {
+            entries[i] = (physical + (i * PageSize)) | flags;
+        }
+
+        Volatile.Write(ref *pde, table | TableFlags);
     }
 
     /// <summary>Replaces the flags of 4 KiB pages mapped by <see cref="Map"/>, keeping their physical addresses.</summary>
@@ -120,10 +163,12 @@ public sealed unsafe class PageTableBuilder
             throw new ArgumentException($"0x{virtualAddress:x} -> 0x{physical:x} (0x{bytes:x} bytes) is not {alignment / 1024} KiB aligned");
         }
 
-        // Canonical lower half only: host user-space addresses are below 2^47.
-        if (virtualAddress + bytes > 1UL << 47)
+        // Inside one canonical half: host user-space addresses are below 2^47, the block table lives in the upper half.
+        bool lower = virtualAddress < 1UL << 47 && bytes <= (1UL << 47) - virtualAddress;
+        bool upper = virtualAddress >= UpperHalf && bytes <= 0 - virtualAddress;
+        if (!lower && !upper)
         {
-            throw new ArgumentOutOfRangeException(nameof(virtualAddress), $"0x{virtualAddress:x} + 0x{bytes:x} leaves the lower canonical half");
+            throw new ArgumentOutOfRangeException(nameof(virtualAddress), $"0x{virtualAddress:x} + 0x{bytes:x} leaves its canonical half");
         }
     }
 

@@ -104,6 +104,50 @@ internal sealed unsafe class VcpuAddressSpace : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gives host memory a guest-physical address without mapping it at its host address: for memory
+    /// the vCPUs see elsewhere (the block table's pages, <see cref="MapLargeShared"/>, <see cref="MapPage"/>).
+    /// </summary>
+    public ulong Back(nint host, ulong bytes, bool writable, ulong alignment)
+    {
+        ulong physical = Physical(bytes, alignment);
+        _hypervisor.MapMemory(physical, host, bytes, writable);
+        return physical;
+    }
+
+    /// <summary>Maps every 2 MiB of a range to the same 2 MiB of physical memory (<see cref="PageTableBuilder.MapLargeShared"/>).</summary>
+    public void MapLargeShared(ulong virtualAddress, ulong physical, ulong bytes, PageFlags flags)
+    {
+        lock (_lock)
+        {
+            _tables.MapLargeShared(virtualAddress, physical, bytes, flags);
+            Interlocked.Increment(ref _generation);
+        }
+    }
+
+    /// <summary>Maps one 4 KiB page, splitting the 2 MiB page it was part of.</summary>
+    public void MapPage(ulong virtualAddress, ulong physical, PageFlags flags)
+    {
+        lock (_lock)
+        {
+            _tables.Split(virtualAddress);
+            _tables.Map(virtualAddress, physical, PageSize, flags);
+            Interlocked.Increment(ref _generation);
+        }
+    }
+
+    /// <summary>Page-table pages in use.</summary>
+    public int TablePages => _tables.PagesUsed;
+
+    /// <summary>What the vCPUs' page tables make of <paramref name="virtualAddress"/> (the physical address and the last level's flags), or null.</summary>
+    public (ulong Physical, PageFlags Flags)? Translate(ulong virtualAddress)
+    {
+        lock (_lock)
+        {
+            return _tables.Translate(virtualAddress);
+        }
+    }
+
     /// <summary>Page-aligned, zeroed host memory that lives as long as this address space.</summary>
     public nint Allocate(ulong bytes, bool zero = true)
     {

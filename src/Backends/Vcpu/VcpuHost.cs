@@ -8,7 +8,8 @@ namespace Isa.Backends.Vcpu;
 
 /// <summary>
 /// Runs translated code inside hardware virtual CPUs (one per host thread, so one per guest
-/// thread), in 64-bit long mode with FS base = the guest window. Everything but the hypervisor
+/// thread), in 64-bit long mode with FS base = the guest window and GS base = the block table
+/// (<see cref="VcpuBlockTable"/>). Everything but the hypervisor
 /// calls is here and shared by KVM and WHPX: the vCPU's system state, the exit protocol
 /// (<see cref="VcpuProtocol"/>) and turning a #PF into the JIT's HostFault exit.
 /// </summary>
@@ -19,19 +20,21 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
     private readonly IHypervisor _hypervisor;
     private readonly VcpuStubs _stubs;
     private readonly VcpuAddressSpace _space;
+    private readonly VcpuBlockTable _table;
     private readonly GuestMemory _memory;
     private readonly ThreadLocal<Processor?> _processor = new(trackAllValues: true);
     private readonly Lock _processorsLock = new();
     private Processor[] _processors = [];
     private nint _hostCallOut;
 
-    public VcpuHost(IHypervisor hypervisor, GuestMemory memory, CodeBuffer code)
+    public VcpuHost(IHypervisor hypervisor, GuestMemory memory, CodeBuffer code, int instructionBytes)
     {
         _hypervisor = hypervisor;
         _memory = memory;
         _stubs = VcpuStubs.Create(code);
         _space = new VcpuAddressSpace(hypervisor, memory, code, _stubs);
         _space.AccessReduced += ShootDown;
+        _table = new VcpuBlockTable(_space, instructionBytes);
     }
 
     public MemoryAddressing Addressing => MemoryAddressing.FsSegment;
@@ -42,6 +45,10 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
     /// </summary>
     public static HostFeatures Features(HostFeatures host, IHypervisor hypervisor) =>
         LongMode.HasAvxState(LongMode.Xcr0(hypervisor.SupportedXcr0)) ? host : host & ~(HostFeatures.Fma | HostFeatures.Bmi1 | HostFeatures.Bmi2);
+
+    IndirectJumps IExecutionHost.Jumps => _table;
+
+    void IExecutionHost.Start(JitRuntimeStubs stubs) => _table.Start(stubs.LookupMiss);
 
     public string Name => _hypervisor.Name;
 
@@ -66,7 +73,6 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
     public void AttachCpu(nint state, int stateBytes)
     {
         _space.MapHost(state - CpuStateBlock.HeaderBytes, CpuStateBlock.HeaderBytes + stateBytes);
-        _space.MapHost(*(nint*)(state + JitContext.LookupTable), JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes);
 
         // Inside the vCPU the call-out is an exit to the host, which calls the function JIT code would have called.
         nint function = *(nint*)(state + JitContext.CallOutFunction);
@@ -139,7 +145,7 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
             nint stack = host._space.Allocate(StackBytes);
             host._space.MapHost(stack, StackBytes);
             _stackTop = stack + StackBytes;
-            SpecialRegisters s = LongMode.Registers(host._space.SystemPage, host._space.Cr3, (ulong)host._memory.WindowBase, 0, LongMode.Xcr0(host._hypervisor.SupportedXcr0));
+            SpecialRegisters s = LongMode.Registers(host._space.SystemPage, host._space.Cr3, (ulong)host._memory.WindowBase, VcpuBlockTable.Base, LongMode.Xcr0(host._hypervisor.SupportedXcr0));
             _vcpu.SetSpecialRegisters(in s);
             _budgetRegister = Jit.X64.X64Emitter.BudgetRegister(MemoryAddressing.FsSegment).Value.GetNumber();
         }

@@ -89,12 +89,33 @@ public sealed unsafe class PageTableBuilderTests : IDisposable
     }
 
     [Fact]
+    public void ASharedRangeMapsOneLargePageEverywhereAndASplitKeepsItsTranslation()
+    {
+        var tables = new PageTableBuilder((nint)_pool, PoolPhysical, PoolPages);
+        const ulong Va = 0xFFFF_8000_0000_0000, Shared = 0x3_0000_0000;
+        tables.MapLargeShared(Va, Shared, 4UL << 30, PageFlags.Present | PageFlags.NoExecute);
+        Assert.Equal(6, tables.PagesUsed); // the root, a directory pointer table, a directory per GiB
+        Assert.Equal((Shared + 0x1_2348UL, Shared | 0x81 | (1UL << 63)), Walk(tables.Root, Va + (3UL << 30) + 0x1_2348));
+        Assert.Null(Walk(tables.Root, Va + (4UL << 30)));
+
+        tables.Split(Va + 0x40_5000);
+        tables.Map(Va + 0x40_5000, 0x5_0000_0000, 0x1000, PageFlags.Present);
+        Assert.Equal((0x5_0000_0010UL, 0x5_0000_0000UL | 1), Walk(tables.Root, Va + 0x40_5010));
+        Assert.Equal((Shared + 0x6008UL, (Shared + 0x6000) | 1 | (1UL << 63)), Walk(tables.Root, Va + 0x40_6008)); // 4 KiB now, same place
+        Assert.Equal(Shared + 0x8UL, Walk(tables.Root, Va + 0x60_0008)!.Value.Physical); // the next 2 MiB stays large
+        int used = tables.PagesUsed;
+        tables.Split(Va + 0x40_7000); // split already: nothing to do
+        Assert.Equal(used, tables.PagesUsed);
+    }
+
+    [Fact]
     public void BadInputIsRefused()
     {
         Assert.Throws<ArgumentException>(() => new PageTableBuilder((nint)_pool + 8, PoolPhysical, PoolPages));
         var tables = new PageTableBuilder((nint)_pool, PoolPhysical, 2);
         Assert.Throws<ArgumentException>(() => tables.Map(0x1234, 0, 0x1000, PageFlags.Present));
-        Assert.Throws<ArgumentOutOfRangeException>(() => tables.Map(0xFFFF_8000_0000_0000, 0, 0x1000, PageFlags.Present));
+        Assert.Throws<ArgumentOutOfRangeException>(() => tables.Map(0x0000_8000_0000_0000, 0, 0x1000, PageFlags.Present)); // not canonical
+        Assert.Throws<ArgumentOutOfRangeException>(() => tables.Map(0x7FFF_FFFF_F000, 0, 0x2000, PageFlags.Present)); // leaves the lower half
         Assert.Throws<InvalidOperationException>(() => tables.Map(0x1000, 0, 0x1000, PageFlags.Present)); // needs 3 more tables
     }
 }

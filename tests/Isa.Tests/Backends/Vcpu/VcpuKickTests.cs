@@ -23,7 +23,7 @@ public sealed unsafe class VcpuKickTests : IDisposable
     {
         NativeMemory.Clear(_state, (nuint)(2 * Page));
         _memory.Map(0x1_0000, 2 * Page, MemoryPermissions.ReadWrite);
-        _host = new VcpuHost(new ScriptedHypervisor(_vcpu), _memory, CodeBuffer.Shared);
+        _host = new VcpuHost(new ScriptedHypervisor(_vcpu), _memory, CodeBuffer.Shared, instructionBytes: 4);
     }
 
     public void Dispose()
