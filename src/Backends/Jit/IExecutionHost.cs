@@ -22,4 +22,14 @@ public interface IExecutionHost
 
     /// <summary>Runs translated code from <paramref name="hostCode"/> on the state at <paramref name="state"/> until it exits; returns the exit reason.</summary>
     int Run(nint state, nint hostCode);
+
+    /// <summary>
+    /// The engine has just dropped every translation and emptied its code space (the space was
+    /// full), while no thread runs JIT code; translation resumes in the same space when this
+    /// returns. A host that keeps anything naming block addresses (a table of its own) clears it
+    /// here. Addresses of the code space itself stay the same, so mappings of it stay valid.
+    /// </summary>
+    void TranslationsFlushed()
+    {
+    }
 }
