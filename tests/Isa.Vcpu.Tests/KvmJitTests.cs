@@ -146,4 +146,9 @@ public sealed class KvmJitTests
     [InlineData("mips32")]
     public void AStoreIntoTranslatedCodeIsSeenByTheNextRun(string isaName)
         => LockstepHarness.AStoreIntoTranslatedCodeIsSeenByTheNextRun(isaName, Kvm);
+
+    /// <summary>The code space flushed many times while its code runs inside the vCPU (which maps it once).</summary>
+    [KvmFact]
+    public void ATinyCodeSpaceFlushesManyTimesInsideTheVcpu()
+        => CodeSpaceHarness.ChainOfBlocksMatchesTheInterpreterInATinyCodeSpace(Kvm);
 }

@@ -7,6 +7,8 @@ namespace Isa.Backends.Host;
 /// W^X code memory: a Linux memfd mapped twice, an RX view (executed) and an RW view (written), so
 /// no page is ever writable and executable at once. Pages cost nothing until written (the memfd is
 /// sparse). Bump allocation, safe from several threads; <see cref="Reset"/> drops everything.
+/// Owners of longer-lived code take a chunk instead (<see cref="TryAllocateChunk"/>): a range they
+/// manage themselves and give back (<see cref="FreeChunk"/>) for the next owner to reuse.
 /// </summary>
 /// <remarks>
 /// x86 keeps instruction fetch coherent with stores by physical address, so bytes written through
@@ -18,12 +20,15 @@ public sealed unsafe class ExecutableMemory : IDisposable
 {
     private const long PageSize = 4096;
     private const long MaxCapacity = 1L << 40;
+    private const long LargePageSize = 2L << 20;
 
     private readonly long _capacity;
     private readonly bool _shared;
     private int _fd = -1;
     private byte* _rx;
     private byte* _rw;
+    private readonly Lock _chunkLock = new();
+    private readonly List<(long Offset, long Size)> _freeChunks = []; // sorted by offset, never adjacent
     private long _used;
 
     /// <param name="capacity">Bytes of code space, rounded up to whole pages; only address space until used.</param>
@@ -98,20 +103,148 @@ public sealed unsafe class ExecutableMemory : IDisposable
         }
 
         byte* rx = Live(_rx);
+        bool done = TryBump(size, alignment, out long offset, out _);
+        address = done ? (nint)(rx + offset) : 0;
+        return done;
+    }
+
+    /// <summary>Takes <paramref name="size"/> bytes off the top; <paramref name="gap"/> is what alignment skipped below them.</summary>
+    private bool TryBump(long size, long alignment, out long offset, out long gap)
+    {
         while (true)
         {
             long used = Volatile.Read(ref _used);
-            long start = (used + alignment - 1) & ~(long)(alignment - 1);
+            long start = (((long)_rx + used + alignment - 1) & ~(alignment - 1)) - (long)_rx;
             if (start + size > _capacity)
             {
-                address = 0;
+                (offset, gap) = (0, 0);
                 return false;
             }
 
             if (Interlocked.CompareExchange(ref _used, start + size, used) == used)
             {
-                address = (nint)(rx + start);
+                (offset, gap) = (start, start - used);
                 return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reserves a page-aligned range of <paramref name="size"/> bytes (rounded up to whole pages;
+    /// aligned to 2 MiB when a multiple of it, so a vCPU can map it with large pages): a freed one
+    /// where one fits, else fresh space. False when neither has room.
+    /// </summary>
+    public bool TryAllocateChunk(long size, out nint start)
+    {
+        if (size <= 0 || size > _capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"a chunk must be in (0, {_capacity}] bytes");
+        }
+
+        size = (size + PageSize - 1) & ~(PageSize - 1);
+        long alignment = size % LargePageSize == 0 ? LargePageSize : PageSize;
+        byte* rx = Live(_rx);
+        lock (_chunkLock)
+        {
+            for (int i = 0; i < _freeChunks.Count; i++)
+            {
+                (long offset, long free) = _freeChunks[i];
+                long at = (((long)rx + offset + alignment - 1) & ~(alignment - 1)) - (long)rx;
+                if (at + size > offset + free)
+                {
+                    continue;
+                }
+
+                _freeChunks.RemoveAt(i);
+                if (at + size < offset + free)
+                {
+                    _freeChunks.Insert(i, (at + size, offset + free - (at + size)));
+                }
+
+                if (at > offset)
+                {
+                    _freeChunks.Insert(i, (offset, at - offset));
+                }
+
+                start = (nint)(rx + at);
+                return true;
+            }
+
+            if (!TryBump(size, alignment, out long top, out long gap))
+            {
+                start = 0;
+                return false;
+            }
+
+            if (gap > 0)
+            {
+                AddFree(top - gap, gap); // what alignment skipped serves a smaller chunk
+            }
+
+            start = (nint)(rx + top);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Gives back a chunk from <see cref="TryAllocateChunk"/>: its pages return to the host and the
+    /// range serves a later chunk. No thread may still run code from it.
+    /// </summary>
+    public void FreeChunk(nint start, long size)
+    {
+        size = (size + PageSize - 1) & ~(PageSize - 1);
+        long offset = Offset(start, size);
+        Discard(start, size);
+        lock (_chunkLock)
+        {
+            if (offset + size > Volatile.Read(ref _used))
+            {
+                throw new InvalidOperationException($"code memory range +0x{offset:x}..+0x{offset + size:x} is not an allocated chunk");
+            }
+
+            AddFree(offset, size);
+
+            // Free space at the top goes back to the bump allocator, so Used shrinks again.
+            if (_freeChunks.Count > 0 && _freeChunks[^1] is var (lastOffset, lastSize) && lastOffset + lastSize == Volatile.Read(ref _used)
+                && Interlocked.CompareExchange(ref _used, lastOffset, lastOffset + lastSize) == lastOffset + lastSize)
+            {
+                _freeChunks.RemoveAt(_freeChunks.Count - 1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns the pages of a page-aligned range to the host (they read as zeros, as never-written
+    /// pages do). No thread may still run code from it.
+    /// </summary>
+    public void Discard(nint start, long size)
+    {
+        long offset = Offset(start, size);
+        if ((offset | size) % PageSize != 0)
+        {
+            throw new ArgumentException($"0x{start:x}+{size} is not a whole number of pages");
+        }
+
+        if (size > 0 && LinuxNative.fallocate(_fd, LinuxNative.FallocPunchHole | LinuxNative.FallocKeepSize, offset, size) != 0)
+        {
+            throw LinuxNative.Failure("fallocate (punch hole) of the code memfd");
+        }
+    }
+
+    /// <summary>Bytes in freed chunks waiting for reuse (below <see cref="Used"/>).</summary>
+    public long FreeChunkBytes
+    {
+        get
+        {
+            lock (_chunkLock)
+            {
+                long total = 0;
+                foreach ((_, long size) in _freeChunks)
+                {
+                    total += size;
+                }
+
+                return total;
             }
         }
     }
@@ -148,18 +281,17 @@ public sealed unsafe class ExecutableMemory : IDisposable
     public bool Contains(nint address) => address >= Start && address < End;
 
     /// <summary>
-    /// Drops all code: the next allocation starts at <see cref="Start"/> again and the pages go back
-    /// to the host. No thread may still be running code from this memory.
+    /// Drops all code and chunks: the next allocation starts at <see cref="Start"/> again and the
+    /// pages go back to the host. No thread may still be running code from this memory.
     /// </summary>
     public void Reset()
     {
-        _ = Live(_rx);
-        if (LinuxNative.fallocate(_fd, LinuxNative.FallocPunchHole | LinuxNative.FallocKeepSize, 0, _capacity) != 0)
+        Discard(Start, _capacity);
+        lock (_chunkLock)
         {
-            throw LinuxNative.Failure("fallocate (punch hole) of the code memfd");
+            _freeChunks.Clear();
+            Volatile.Write(ref _used, 0);
         }
-
-        Volatile.Write(ref _used, 0);
     }
 
     public void Dispose()
@@ -171,6 +303,46 @@ public sealed unsafe class ExecutableMemory : IDisposable
 
         Release();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Adds a range to the free list, merged with free neighbours.</summary>
+    private void AddFree(long offset, long size)
+    {
+        int i = 0;
+        while (i < _freeChunks.Count && _freeChunks[i].Offset < offset)
+        {
+            i++;
+        }
+
+        if (i > 0 && _freeChunks[i - 1].Offset + _freeChunks[i - 1].Size > offset
+            || i < _freeChunks.Count && offset + size > _freeChunks[i].Offset)
+        {
+            throw new InvalidOperationException($"code memory range +0x{offset:x}..+0x{offset + size:x} is freed twice");
+        }
+
+        if (i < _freeChunks.Count && offset + size == _freeChunks[i].Offset)
+        {
+            size += _freeChunks[i].Size;
+            _freeChunks.RemoveAt(i);
+        }
+
+        if (i > 0 && _freeChunks[i - 1].Offset + _freeChunks[i - 1].Size == offset)
+        {
+            i--;
+            offset = _freeChunks[i].Offset;
+            size += _freeChunks[i].Size;
+            _freeChunks.RemoveAt(i);
+        }
+
+        _freeChunks.Insert(i, (offset, size));
+    }
+
+    private long Offset(nint start, long size)
+    {
+        long offset = (long)start - (long)Live(_rx);
+        return size >= 0 && offset >= 0 && offset <= _capacity - size
+            ? offset
+            : throw new ArgumentOutOfRangeException(nameof(start), $"0x{start:x}+{size} is outside the code memory");
     }
 
     private byte* WritablePointer(nint rxAddress, int length)

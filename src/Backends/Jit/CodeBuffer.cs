@@ -4,30 +4,56 @@ using Isa.Backends.Host;
 namespace Isa.Backends.Jit;
 
 /// <summary>
-/// Places assembled code in the process's JIT memory (<see cref="JitCode.Shared"/>, one W^X region, so
-/// the fault handler knows translated code by its address range) and patches link jumps.
+/// One engine's code space: a chunk of the process's JIT memory (<see cref="JitCode.Shared"/>, one
+/// W^X region, so the fault handler knows translated code by its address range), where assembled
+/// code is placed and link jumps are patched. Full, it is reset by the engine (a flush); disposed,
+/// its chunk serves the next engine.
 /// </summary>
-internal sealed class CodeBuffer
+internal sealed class CodeBuffer : IDisposable
 {
-    private static readonly Lazy<CodeBuffer> SharedInstance = new(() => new CodeBuffer(JitCode.Shared));
-    private readonly ExecutableMemory _memory;
+    private static readonly Lazy<ExecutableMemory> SharedMemory = new(() =>
+    {
+        ExecutableMemory memory = JitCode.Shared;
+        JitFaultHandler.Install(memory.Start, memory.End, JitContext.FaultRip, JitContext.FaultAddress, JitContext.FaultLanding);
+        return memory;
+    });
+
+    /// <summary>Room left after each piece of code (never executed: a margin so no code ends on the last byte of the space).</summary>
+    private const int Padding = 64;
+
+    private readonly CodeSpace _space;
     private readonly CodeLayout _layout = new();
     private readonly Lock _lock = new();
 
-    private CodeBuffer(ExecutableMemory memory)
+    /// <exception cref="ExecutableMemoryFullException">The process's JIT memory has no chunk of that size free.</exception>
+    public CodeBuffer(long capacity) => _space = new CodeSpace(SharedMemory.Value, capacity);
+
+    /// <summary>Creates the process's code memory, its fault handler and Iced's encoder tables.</summary>
+    public static void Prepare()
     {
-        _memory = memory;
-        JitFaultHandler.Install(memory.Start, memory.End, JitContext.FaultRip, JitContext.FaultAddress, JitContext.FaultLanding);
+        _ = SharedMemory.Value;
+        _ = new CodeLayout();
     }
 
-    public static CodeBuffer Shared => SharedInstance.Value;
+    public nint Start => _space.Start;
 
-    public nint Start => _memory.Start;
+    public nint End => _space.End;
 
-    public nint End => _memory.End;
+    public long Capacity => _space.Capacity;
+
+    public long Used => _space.Used;
+
+    /// <summary>Bytes a block may take: the space less what survives a reset.</summary>
+    public long Room => _space.Capacity - _space.Kept - Padding;
 
     /// <summary>Assembles at the next free address and copies the code there.</summary>
+    /// <exception cref="ExecutableMemoryFullException">The space is full.</exception>
     public Placed Place(Assembler assembler, ReadOnlySpan<Label> labels)
+        => TryPlace(assembler, labels)
+            ?? throw new ExecutableMemoryFullException($"the JIT code space of {_space.Capacity} bytes has no room for the runtime stubs (JitOptions.CodeSpaceBytes)");
+
+    /// <summary>As <see cref="Place"/>; null when the space has no room for the code.</summary>
+    public Placed? TryPlace(Assembler assembler, ReadOnlySpan<Label> labels)
     {
         lock (_lock)
         {
@@ -38,17 +64,20 @@ internal sealed class CodeBuffer
                 bound &= label.InstructionIndex >= 0 && label.InstructionIndex < instructions.Count;
             }
 
-            nint guess = (nint)((_memory.Start + _memory.Used + 15) & ~15L);
-            if (bound && _layout.TryEncode(instructions, (ulong)guess))
+            nint at = _space.Next();
+            if (bound && _layout.TryEncode(instructions, (ulong)at))
             {
-                // The layout does not depend on the address: only a lost race for it means encoding again.
-                nint at = _memory.Allocate(_layout.Code.Length + 64, 16);
-                if (at != guess && !_layout.TryEncode(instructions, (ulong)at))
+                if (!_space.TryAllocate(_layout.Code.Length + Padding, out nint placed))
                 {
-                    throw new InvalidOperationException($"code encoded at 0x{guess:x} cannot be encoded at 0x{at:x}");
+                    return null;
                 }
 
-                _memory.Write(at, _layout.Code);
+                if (placed != at)
+                {
+                    throw new InvalidOperationException($"code encoded at 0x{at:x} was placed at 0x{placed:x}");
+                }
+
+                _space.Write(at, _layout.Code);
                 var addresses = new nint[labels.Length];
                 for (int i = 0; i < labels.Length; i++)
                 {
@@ -58,21 +87,48 @@ internal sealed class CodeBuffer
                 return new Placed(at, _layout.Code.Length, addresses);
             }
 
-            return PlaceWithBlockEncoder(assembler, labels, guess);
+            return PlaceWithBlockEncoder(assembler, labels, at);
+        }
+    }
+
+    /// <summary>
+    /// Code placed so far (the runtime stubs every block jumps to) stays across <see cref="Reset"/>.
+    /// </summary>
+    public void KeepPlaced()
+    {
+        lock (_lock)
+        {
+            _space.KeepAllocated();
+        }
+    }
+
+    /// <summary>
+    /// Drops every block placed since <see cref="KeepPlaced"/>: the engine's flush, when no thread
+    /// runs code from the space and nothing that stays jumps into what goes.
+    /// </summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _space.Reset();
         }
     }
 
     /// <summary>Iced's block encoder, for code the layout declines (and to report what is wrong with bad code).</summary>
-    private Placed PlaceWithBlockEncoder(Assembler assembler, ReadOnlySpan<Label> labels, nint guess)
+    private Placed? PlaceWithBlockEncoder(Assembler assembler, ReadOnlySpan<Label> labels, nint at)
     {
-        (byte[] bytes, AssemblerResult result) = Assemble(assembler, guess);
-        nint at = _memory.Allocate(bytes.Length + 64, 16);
-        if (at != guess)
+        (byte[] bytes, AssemblerResult result) = Assemble(assembler, at);
+        if (!_space.TryAllocate(bytes.Length + Padding, out nint placed))
         {
-            (bytes, result) = Assemble(assembler, at);
+            return null;
         }
 
-        _memory.Write(at, bytes);
+        if (placed != at)
+        {
+            throw new InvalidOperationException($"code assembled at 0x{at:x} was placed at 0x{placed:x}");
+        }
+
+        _space.Write(at, bytes);
         var addresses = new nint[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
@@ -88,8 +144,11 @@ internal sealed class CodeBuffer
         int rel = target == 0 ? 0 : checked((int)(target - (site + 5)));
         Span<byte> bytes = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, rel);
-        _memory.Write(site + 1, bytes);
+        _space.Write(site + 1, bytes);
     }
+
+    /// <summary>Gives the chunk back. No thread may still run code from it.</summary>
+    public void Dispose() => _space.Dispose();
 
     private static (byte[] Bytes, AssemblerResult Result) Assemble(Assembler assembler, nint rip)
     {

@@ -31,4 +31,7 @@ internal abstract class IndirectJumps
 
     /// <summary>The block at <paramref name="pc"/> is gone: no jump may reach <paramref name="code"/> through the table any more.</summary>
     public abstract void Invalidated(ulong pc, nint code);
+
+    /// <summary>Every translation is gone (the code space was full and is reused): every entry misses again. No thread runs JIT code meanwhile.</summary>
+    public abstract void Flushed();
 }

@@ -135,7 +135,28 @@ internal sealed unsafe class JitCpu : ICpu
                 continue;
             }
 
-            var reason = (ExitReason)host.Run((nint)_state, block.Entry);
+            if (!_engine.EnterCode(block, out long generation))
+            {
+                continue; // a flush or a write to its page dropped the block meanwhile
+            }
+
+            ExitReason reason;
+            nint exitSite;
+            try
+            {
+                reason = (ExitReason)host.Run((nint)_state, block.Entry);
+                if (reason == ExitReason.HostFault)
+                {
+                    RecoverFromFault(ref budget); // maps the host RIP back to its block, which a flush would drop
+                }
+
+                exitSite = *(nint*)(_state + JitContext.ExitSite);
+            }
+            finally
+            {
+                _engine.LeaveCode();
+            }
+
             _engine.Statistics.CountExit(reason == ExitReason.Lookup);
             switch (reason)
             {
@@ -145,7 +166,7 @@ internal sealed unsafe class JitCpu : ICpu
                     // linking to it now would translate code that may run only once.
                     if ((!_engine.Options.InterpretFirstVisit || _engine.Visited(Pc)) && _engine.GetBlock(Pc) is { } target)
                     {
-                        _engine.Link(*(nint*)(_state + JitContext.ExitSite), target);
+                        _engine.Link(exitSite, target, generation);
                     }
 
                     break;
@@ -157,7 +178,6 @@ internal sealed unsafe class JitCpu : ICpu
                     NextPc = Pc + (ulong)_insnBytes;
                     return Interpret(ref budget, budget) ?? new CpuExit(TrapKind.BudgetExhausted, Pc);
                 case ExitReason.HostFault:
-                    RecoverFromFault(ref budget);
                     if (Interpret(ref budget) is { } fault)
                     {
                         return fault;

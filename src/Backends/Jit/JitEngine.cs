@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Isa.Backends.Host;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
@@ -8,6 +9,9 @@ namespace Isa.Backends.Jit;
 /// <summary>
 /// The x64 JIT for one guest address space: its block cache (shared by every guest thread's CPU),
 /// direct links between blocks, the indirect-jump table, and invalidation when guest code changes.
+/// Its code lives in a code space of its own (<see cref="JitOptions.CodeSpaceBytes"/>); when that is
+/// full, every translation is flushed at a point where no guest thread runs translated code, and
+/// translation goes on in the emptied space.
 /// </summary>
 public sealed unsafe class JitEngine : IDisposable
 {
@@ -18,6 +22,10 @@ public sealed unsafe class JitEngine : IDisposable
     private readonly List<JitBlock> _byAddress = [];
     private readonly BlockTranslator _translator;
     private readonly IndirectJumps _jumps;
+    private readonly object _flushGate = new(); // Monitor.Wait: threads waiting for a flush, and the flusher for them
+    private int _inCode;          // threads between EnterCode and LeaveCode
+    private int _flushRequested;  // set while a flush waits for those threads and resets the space
+    private long _generation;     // flushes so far: code addresses from an older generation are gone
 
     public JitEngine(GuestIsa isa, GuestMemory memory, JitOptions? options = null)
     {
@@ -35,13 +43,30 @@ public sealed unsafe class JitEngine : IDisposable
             };
         }
 
-        Code = CodeBuffer.Shared;
-        int instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
-        Host = vcpu ? new Vcpu.VcpuHost(hypervisor!, memory, Code, isa.InstructionBytes) : new InProcessHost(Options.Addressing, instructionShift);
-        _jumps = Host.Jumps;
-        Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _jumps, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
-        Host.Start(Stubs);
-        _translator = new BlockTranslator(isa, memory, Options, Stubs);
+        if (Options.CodeSpaceBytes is < JitOptions.MinCodeSpaceBytes or > JitOptions.MaxCodeSpaceBytes)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), Options.CodeSpaceBytes, $"JitOptions.CodeSpaceBytes must be in [{JitOptions.MinCodeSpaceBytes}, {JitOptions.MaxCodeSpaceBytes}]");
+        }
+
+        Code = new CodeBuffer(Options.CodeSpaceBytes);
+        try
+        {
+            int instructionShift = System.Numerics.BitOperations.Log2((uint)isa.InstructionBytes);
+            Host = vcpu ? new Vcpu.VcpuHost(hypervisor!, memory, Code, isa.InstructionBytes) : new InProcessHost(Options.Addressing, instructionShift);
+            _jumps = Host.Jumps;
+            Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _jumps, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
+            Host.Start(Stubs);
+            _translator = new BlockTranslator(isa, memory, Options, Stubs);
+            Code.KeepPlaced(); // the stubs (the engine's and the host's) outlive flushes: every block jumps to them
+        }
+        catch
+        {
+            (Host as IDisposable)?.Dispose();
+            Code.Dispose();
+            throw;
+        }
+
         memory.CodeModified += InvalidatePage;
     }
 
@@ -56,7 +81,7 @@ public sealed unsafe class JitEngine : IDisposable
         {
             try
             {
-                _ = CodeBuffer.Shared;
+                CodeBuffer.Prepare();
             }
             catch (Exception)
             {
@@ -105,11 +130,29 @@ public sealed unsafe class JitEngine : IDisposable
     /// The block at <paramref name="pc"/>; a block seen for the first time is not translated yet
     /// (code that runs once, like start-up and the dynamic linker, is cheaper to interpret than to
     /// translate): then <paramref name="interpret"/> is how many instructions it holds. Without
-    /// <paramref name="countVisit"/> the visit does not count as one.
+    /// <paramref name="countVisit"/> the visit does not count as one. When the code space is full,
+    /// every translation is flushed first; the calling thread must not be in JIT code (between
+    /// <see cref="EnterCode"/> and <see cref="LeaveCode"/>), as the flush waits for all that are.
     /// </summary>
     internal JitBlock? GetBlock(ulong pc, bool translateNow, out int interpret, bool countVisit = true)
     {
+        while (true)
+        {
+            JitBlock? block = TryGetBlock(pc, translateNow, out interpret, countVisit, out long full);
+            if (full < 0)
+            {
+                return block;
+            }
+
+            Flush(full);
+        }
+    }
+
+    /// <summary>As <see cref="GetBlock(ulong, bool, out int, bool)"/>; <paramref name="fullAt"/> is the generation whose space had no room, else -1.</summary>
+    private JitBlock? TryGetBlock(ulong pc, bool translateNow, out int interpret, bool countVisit, out long fullAt)
+    {
         interpret = 0;
+        fullAt = -1;
         lock (_lock)
         {
             if (_blocks.TryGetValue(pc, out JitBlock? known))
@@ -139,7 +182,20 @@ public sealed unsafe class JitEngine : IDisposable
                     labels[1 + t.InstructionStarts.Length + i] = t.Links[i].Site;
                 }
 
-                CodeBuffer.Placed placed = Code.Place(t.Assembler, labels);
+                if (Code.TryPlace(t.Assembler, labels) is not { } placed)
+                {
+                    if (_byAddress.Count == 0)
+                    {
+                        throw new ExecutableMemoryFullException(
+                            $"the block at guest 0x{pc:x8} ({t.Length} instructions) does not fit in an empty JIT code space ({Code.Room} bytes for blocks; JitOptions.CodeSpaceBytes is {Options.CodeSpaceBytes})");
+                    }
+
+                    // Translated again after the flush: the cost of one block, once per flush.
+                    Statistics.TranslationTicks += Stopwatch.GetTimestamp() - start;
+                    fullAt = _generation;
+                    return null;
+                }
+
                 block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
                 _byAddress.Add(block);
                 Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;
@@ -197,12 +253,15 @@ public sealed unsafe class JitEngine : IDisposable
         }
     }
 
-    /// <summary>Makes the jump at <paramref name="site"/> go straight to <paramref name="target"/>.</summary>
-    internal void Link(nint site, JitBlock target)
+    /// <summary>
+    /// Makes the jump at <paramref name="site"/> (in code of flush <paramref name="generation"/>) go
+    /// straight to <paramref name="target"/>; nothing if a flush has dropped that code since.
+    /// </summary>
+    internal void Link(nint site, JitBlock target, long generation)
     {
         lock (_lock)
         {
-            if (!target.Valid)
+            if (!target.Valid || generation != _generation)
             {
                 return;
             }
@@ -237,6 +296,104 @@ public sealed unsafe class JitEngine : IDisposable
             }
 
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Called before a thread runs <paramref name="block"/>: from here to <see cref="LeaveCode"/> no
+    /// flush drops the code it runs, nor the block a fault in it maps back to. Waits while a flush
+    /// is under way; false (and not entered) if the block was dropped meanwhile: look it up again.
+    /// <paramref name="generation"/> is the flush generation of the code the thread runs.
+    /// </summary>
+    internal bool EnterCode(JitBlock block, out long generation)
+    {
+        while (true)
+        {
+            // Increment, then read the request; the flusher sets the request, then reads the count
+            // (both full fences): one of the two sees the other.
+            Interlocked.Increment(ref _inCode);
+            if (Volatile.Read(ref _flushRequested) == 0)
+            {
+                break;
+            }
+
+            LeaveCode();
+            lock (_flushGate)
+            {
+                while (Volatile.Read(ref _flushRequested) != 0)
+                {
+                    Monitor.Wait(_flushGate);
+                }
+            }
+        }
+
+        generation = Volatile.Read(ref _generation);
+        if (block.Valid)
+        {
+            return true;
+        }
+
+        LeaveCode();
+        return false;
+    }
+
+    /// <summary>The thread is out of JIT code again, and done with the code addresses its exit reported.</summary>
+    internal void LeaveCode()
+    {
+        if (Interlocked.Decrement(ref _inCode) == 0 && Volatile.Read(ref _flushRequested) != 0)
+        {
+            lock (_flushGate)
+            {
+                Monitor.PulseAll(_flushGate);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Empties the full code space of <paramref name="generation"/>: new entries wait, the threads
+    /// in JIT code finish their run (a block exit: at the latest the end of their instruction budget),
+    /// then every block, link and lookup-table entry goes and the space is reset. Nothing if another
+    /// thread has flushed that generation already.
+    /// </summary>
+    private void Flush(long generation)
+    {
+        lock (_flushGate)
+        {
+            if (Volatile.Read(ref _generation) != generation)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref _flushRequested, 1);
+            try
+            {
+                while (Volatile.Read(ref _inCode) != 0)
+                {
+                    Monitor.Wait(_flushGate);
+                }
+
+                lock (_lock)
+                {
+                    foreach (JitBlock block in _byAddress)
+                    {
+                        block.Valid = false;
+                        block.Incoming.Clear();
+                    }
+
+                    _byAddress.Clear();
+                    _blocks.Clear(); // _visits stay: code that ran before is translated on its next visit
+                    _pages.Clear(); // still watched by the memory: a write reports a page with nothing to drop
+                    _jumps.Flushed();
+                    Code.Reset();
+                    Volatile.Write(ref _generation, generation + 1);
+                    Statistics.Flushes++;
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _flushRequested, 0);
+                Monitor.PulseAll(_flushGate);
+            }
         }
     }
 
@@ -294,6 +451,7 @@ public sealed unsafe class JitEngine : IDisposable
     {
         Memory.CodeModified -= InvalidatePage;
         (Host as IDisposable)?.Dispose();
+        Code.Dispose(); // the chunk serves the next engine
     }
 }
 
@@ -308,6 +466,9 @@ public sealed class JitStatistics
     public long GuestInstructions { get; internal set; }
 
     public long Invalidations { get; internal set; }
+
+    /// <summary>Times the code space was full and every translation was dropped (<see cref="JitOptions.CodeSpaceBytes"/>).</summary>
+    public long Flushes { get; internal set; }
 
     /// <summary>Returns to the dispatcher from JIT code (a lookup miss, a link request, a budget's end, a trap or call-out).</summary>
     public long Exits => _exits;

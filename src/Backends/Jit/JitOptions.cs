@@ -35,6 +35,22 @@ public sealed record JitOptions
     /// </summary>
     public HostFeatures HostFeatures { get; init; } = DetectedFeatures;
 
+    /// <summary>
+    /// Bytes of code space the engine translates into (a chunk of the process's JIT memory, given back
+    /// when the engine is disposed). When it is full every translation is flushed and translation
+    /// starts again in the emptied space; a block larger than the whole space is an error.
+    /// </summary>
+    public long CodeSpaceBytes { get; init; } = DefaultCodeSpaceBytes;
+
+    /// <summary>256 MiB: only the pages written cost memory; 64 engines fit in the process's JIT memory at once.</summary>
+    public const long DefaultCodeSpaceBytes = 256L << 20;
+
+    /// <summary>The smallest code space: a page of runtime stubs, the rest for blocks.</summary>
+    public const long MinCodeSpaceBytes = 16L << 10;
+
+    /// <summary>The largest code space: the process's whole JIT memory.</summary>
+    public const long MaxCodeSpaceBytes = Host.JitCode.SharedCapacity;
+
     /// <summary>Use the x64 templates specs carry; off, every instruction takes its generic lowering (to compare, and to test the fallback).</summary>
     public bool UseSpecTemplates { get; init; } = true;
 

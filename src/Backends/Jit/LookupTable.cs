@@ -18,10 +18,7 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
     {
         _instructionShift = instructionShift;
         _entries = (byte*)NativeMemory.AllocZeroed((nuint)(JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes));
-        for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
-        {
-            *(uint*)(_entries + (i * JitRuntimeStubs.LookupEntryBytes)) = 1; // never a valid PC: misaligned
-        }
+        Flushed();
     }
 
     ~LookupTable() => Free();
@@ -44,6 +41,14 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
         if (*(nint*)(entry + 8) == code)
         {
             *(uint*)entry = 1;
+        }
+    }
+
+    public override void Flushed()
+    {
+        for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
+        {
+            *(uint*)(_entries + (i * JitRuntimeStubs.LookupEntryBytes)) = 1; // never a valid PC: misaligned
         }
     }
 

@@ -109,6 +109,15 @@ internal sealed unsafe class VcpuBlockTable : IndirectJumps
         }
     }
 
+    /// <summary>Every filled page misses again; the pages stay mapped and are filled again as jumps miss.</summary>
+    public override void Flushed()
+    {
+        foreach (nint page in _pages.Values)
+        {
+            new Span<nint>((void*)page, (int)(PageSize / 8)).Fill(_missStub);
+        }
+    }
+
     /// <summary>A physical page of its own for a table page, every entry a miss until filled.</summary>
     private nint NewPage(ulong number)
     {

@@ -21,7 +21,7 @@ public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine jit|interp|kvm|whpx|auto] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp|kvm|whpx|auto] [--code-space SIZE] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
@@ -29,7 +29,7 @@ public sealed class RunCommand : Command
 
     /// <summary>The documented options, plus the hidden ones the runtime gives a forked or executed emulator.</summary>
     protected override IReadOnlyCollection<string> ValueOptions =>
-        ["--engine", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
+        ["--engine", "--code-space", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
 
     protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats", "--no-templates"];
 
@@ -43,6 +43,8 @@ public sealed class RunCommand : Command
         "--timeout SECONDS   stop a guest that runs longer (exit status 124)",
         "--stats             print guest instructions, time and speed to stderr at the end",
         "--no-templates      the JIT ignores the specs' x64 templates (generic lowering only, to compare)",
+        "--code-space SIZE   the JIT's code space (bytes, or with a K, M or G suffix; default 256M): when full,",
+        "                    every translation is dropped and translation starts again",
         "--isa NAME          the ISA, when the ELF header is not enough",
     ];
 
@@ -77,6 +79,12 @@ public sealed class RunCommand : Command
         if (engine == "auto")
         {
             engine = kvm ? "kvm" : whpx ? "whpx" : "jit";
+        }
+
+        JitOptions jitOptions = new() { UseSpecTemplates = !arguments.Flag("--no-templates") };
+        if (arguments.Value("--code-space") is { } codeSpace)
+        {
+            jitOptions = jitOptions with { CodeSpaceBytes = ParseSize("--code-space", codeSpace) };
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -128,13 +136,12 @@ public sealed class RunCommand : Command
         }
 
         // One JIT per guest address space: every thread's CPU shares its block cache; a fork child makes its own.
-        using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa) };
-        bool templates = !arguments.Flag("--no-templates");
+        using var process = new GuestProcess(isa, abi, path, sysroot) { Launcher = Launcher(engine, sysroot, arguments.Flag("--strace"), isa, jitOptions) };
         using JitEngine? jit = engine switch
         {
-            "jit" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates }),
-            "kvm" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates, Hypervisor = KvmHypervisor.Open }),
-            "whpx" => new JitEngine(isa, process.Memory, new JitOptions { UseSpecTemplates = templates, Hypervisor = WhpxHypervisor.Open }),
+            "jit" => new JitEngine(isa, process.Memory, jitOptions),
+            "kvm" => new JitEngine(isa, process.Memory, jitOptions with { Hypervisor = KvmHypervisor.Open }),
+            "whpx" => new JitEngine(isa, process.Memory, jitOptions with { Hypervisor = WhpxHypervisor.Open }),
             _ => null,
         };
         process.CpuFactory = jit is null ? isa.CreateCpu : _ => jit.CreateCpu();
@@ -179,7 +186,7 @@ public sealed class RunCommand : Command
             {
                 JitStatistics j = jit.Statistics;
                 double t = j.TranslationTime.TotalSeconds;
-                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.00} million/s), {j.Invalidations} invalidated ({j})");
+                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.00} million/s), {j.Invalidations} invalidated, {j.Flushes} flushes ({j})");
             }
         }
 
@@ -206,7 +213,7 @@ public sealed class RunCommand : Command
     public static int? FatalHostSignal { get; private set; }
 
     /// <summary>How this emulator starts itself again for the guest's fork and execve, with the options the child shares.</summary>
-    private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa)
+    private static GuestLauncher? Launcher(string engine, string? sysroot, bool strace, GuestIsa isa, JitOptions jit)
     {
         if (Environment.ProcessPath is not { } self)
         {
@@ -230,7 +237,35 @@ public sealed class RunCommand : Command
             command.Add("--strace");
         }
 
+        command.AddRange(JitArguments(jit));
         return new GuestLauncher(command);
+    }
+
+    /// <summary>The command-line options that give a child emulator (fork, execve) the same JIT options.</summary>
+    public static IEnumerable<string> JitArguments(JitOptions jit)
+    {
+        if (!jit.UseSpecTemplates)
+        {
+            yield return "--no-templates";
+        }
+
+        if (jit.CodeSpaceBytes != JitOptions.DefaultCodeSpaceBytes)
+        {
+            yield return "--code-space";
+            yield return jit.CodeSpaceBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>A code-space size in bytes, or with a K, M or G suffix (powers of 1024).</summary>
+    private static long ParseSize(string option, string text)
+    {
+        int shift = text.Length > 0 ? char.ToUpperInvariant(text[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, _ => 0 } : 0;
+        string digits = shift == 0 ? text : text[..^1];
+        const long Min = JitOptions.MinCodeSpaceBytes, Max = JitOptions.MaxCodeSpaceBytes;
+        return long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value)
+            && value >= Min >> shift && value <= Max >> shift && value << shift >= Min
+            ? value << shift
+            : throw new CommandException($"{option} takes a size from {Min >> 10}K to {Max >> 30}G (bytes, or with a K, M or G suffix), not '{text}'");
     }
 
     private static ForkSnapshot ReadSnapshot(string fdText)

@@ -118,13 +118,98 @@ public sealed unsafe class ExecutableMemoryTests
     }
 
     [Fact]
-    public void TheSharedMemoryIsOneProcessWideGigabyte()
+    public void TheSharedMemoryIsOneProcessWideRegion()
     {
         ExecutableMemory shared = JitCode.Shared;
         Assert.Same(shared, JitCode.Shared);
         Assert.Equal(JitCode.SharedCapacity, shared.End - shared.Start);
         Assert.Throws<InvalidOperationException>(shared.Dispose);
         Assert.True(shared.Contains(shared.Allocate(64)));
+    }
+
+    [Fact]
+    public void FreedChunksAreReusedMergedAndGiveBackTheirPages()
+    {
+        using var memory = new ExecutableMemory(64 << 20);
+        Assert.True(memory.TryAllocateChunk(1 << 20, out nint a));
+        Assert.True(memory.TryAllocateChunk(1 << 20, out nint b));
+        Assert.True(memory.TryAllocateChunk(1 << 20, out nint c));
+        Assert.Equal(a + (1 << 20), b);
+        memory.Write(a, [0xcc, 0xcc]);
+
+        // A freed chunk serves the next ones (split), and its pages read as never written.
+        memory.FreeChunk(a, 1 << 20);
+        Assert.True(memory.TryAllocateChunk(512 << 10, out nint d));
+        Assert.True(memory.TryAllocateChunk(512 << 10, out nint e));
+        Assert.Equal(a, d);
+        Assert.Equal(a + (512 << 10), e);
+        Assert.Equal(0, *(ushort*)d);
+
+        // Neighbours merge: two halves and the chunk after them make room for a bigger chunk there.
+        memory.FreeChunk(d, 512 << 10);
+        memory.FreeChunk(e, 512 << 10);
+        memory.FreeChunk(b, 1 << 20);
+        Assert.Equal(2 << 20, memory.FreeChunkBytes);
+        Assert.True(memory.TryAllocateChunk(3 << 19, out nint f));
+        Assert.Equal(a, f);
+
+        // Everything freed: the memory is empty again (free space at the top goes back to the bump allocator).
+        memory.FreeChunk(f, 3 << 19);
+        memory.FreeChunk(c, 1 << 20);
+        Assert.Equal(0, memory.Used);
+        Assert.Equal(0, memory.FreeChunkBytes);
+        Assert.Throws<InvalidOperationException>(() => memory.FreeChunk(c, 1 << 20));
+    }
+
+    [Fact]
+    public void ChunksOfWholeLargePagesAreLargePageAligned()
+    {
+        using var memory = new ExecutableMemory(64 << 20);
+        Assert.True(memory.TryAllocateChunk(4096, out nint small));
+        Assert.True(memory.TryAllocateChunk(4 << 20, out nint large));
+        Assert.Equal(0, large % (2 << 20));
+        Assert.True(memory.TryAllocateChunk(4096, out nint gap));
+        if (large > small + 4096)
+        {
+            Assert.True(gap > small && gap < large, "the space alignment skipped serves a smaller chunk");
+        }
+
+        Assert.False(memory.TryAllocateChunk(64 << 20, out _));
+    }
+
+    [Fact]
+    public void ACodeSpaceKeepsItsStubsAcrossAReset()
+    {
+        using var memory = new ExecutableMemory(1 << 20);
+        using var space = new CodeSpace(memory, 64 << 10);
+        Assert.True(space.TryAllocate(100, out nint stub));
+        space.Write(stub, [0xc3]);
+        space.KeepAllocated();
+        Assert.Equal(4096, space.Kept);
+        Assert.True(space.TryAllocate(50000, out nint block));
+        space.Write(block, [0x90]);
+        Assert.False(space.TryAllocate(20000, out _));
+
+        space.Reset();
+        Assert.Equal(0xc3, *(byte*)stub);
+        Assert.Equal(0, *(byte*)block);
+        Assert.True(space.TryAllocate(20000, out nint again));
+        Assert.Equal(space.Start + 4096, again);
+        Assert.Throws<ArgumentOutOfRangeException>(() => space.Write(space.End - 1, [1, 2]));
+    }
+
+    [Fact]
+    public void ADisposedCodeSpaceServesTheNextOne()
+    {
+        using var memory = new ExecutableMemory(1 << 20);
+        var first = new CodeSpace(memory, 256 << 10);
+        nint start = first.Start;
+        first.Dispose();
+        using var second = new CodeSpace(memory, 256 << 10);
+        Assert.Equal(start, second.Start);
+        using var third = new CodeSpace(memory, 512 << 10);
+        Assert.Throws<ExecutableMemoryFullException>(() => new CodeSpace(memory, 512 << 10));
+        Assert.Throws<ObjectDisposedException>(() => first.Start);
     }
 
     private static nint Constant(ExecutableMemory memory, int value)

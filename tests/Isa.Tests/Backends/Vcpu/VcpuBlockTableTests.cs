@@ -16,17 +16,19 @@ public sealed unsafe class VcpuBlockTableTests : IDisposable
     private static readonly nint MissStub = unchecked((nint)0x7f00_1234_5670L);
     private readonly RecordingHypervisor _hypervisor = new();
     private readonly GuestMemory _memory = new();
+    private readonly CodeBuffer _code = new(1 << 20); // an engine's code space: the host maps it
     private readonly VcpuAddressSpace _space;
 
     public VcpuBlockTableTests()
     {
-        _space = new VcpuAddressSpace(_hypervisor, _memory, CodeBuffer.Shared, VcpuStubs.Create(CodeBuffer.Shared));
+        _space = new VcpuAddressSpace(_hypervisor, _memory, _code, VcpuStubs.Create(_code));
     }
 
     public void Dispose()
     {
         _space.Dispose();
         _memory.Dispose();
+        _code.Dispose();
     }
 
     [Theory]
@@ -119,6 +121,30 @@ public sealed unsafe class VcpuBlockTableTests : IDisposable
         table.Missed(Pc, other);
         Assert.Equal(other, Read(offset));
         Assert.Equal(1, table.FilledPages);
+    }
+
+    [Fact]
+    public void AFlushMakesEveryFilledEntryMissAgainAndKeepsItsPages()
+    {
+        var table = new VcpuBlockTable(_space, 4);
+        table.Start(MissStub);
+        ulong[] pcs = [0x0040_0000, 0x0040_0004, 0x1000_0000];
+        foreach (ulong pc in pcs)
+        {
+            table.Missed(pc, unchecked((nint)(0x7f00_4000_0000L + (long)pc)));
+        }
+
+        int pages = table.FilledPages;
+        table.Flushed();
+        foreach (ulong pc in pcs)
+        {
+            Assert.Equal(MissStub, Read(VcpuBlockTable.EntryOffset(pc, 4)));
+        }
+
+        Assert.Equal(pages, table.FilledPages);
+        table.Missed(pcs[0], unchecked((nint)0x7f00_5000_0000L)); // filled again in the page it had
+        Assert.Equal(unchecked((nint)0x7f00_5000_0000L), Read(VcpuBlockTable.EntryOffset(pcs[0], 4)));
+        Assert.Equal(pages, table.FilledPages);
     }
 
     [Fact]

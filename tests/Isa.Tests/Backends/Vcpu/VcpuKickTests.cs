@@ -15,6 +15,7 @@ public sealed unsafe class VcpuKickTests : IDisposable
 {
     private const ulong Page = GuestMemory.PageSize;
     private readonly GuestMemory _memory = new();
+    private readonly CodeBuffer _code = new(1 << 20); // an engine's code space: the host maps it
     private readonly byte* _state = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * Page), 64);
     private readonly ScriptedProcessor _vcpu = new();
     private readonly VcpuHost _host;
@@ -23,13 +24,14 @@ public sealed unsafe class VcpuKickTests : IDisposable
     {
         NativeMemory.Clear(_state, (nuint)(2 * Page));
         _memory.Map(0x1_0000, 2 * Page, MemoryPermissions.ReadWrite);
-        _host = new VcpuHost(new ScriptedHypervisor(_vcpu), _memory, CodeBuffer.Shared, instructionBytes: 4);
+        _host = new VcpuHost(new ScriptedHypervisor(_vcpu), _memory, _code, instructionBytes: 4);
     }
 
     public void Dispose()
     {
         _host.Dispose();
         _memory.Dispose();
+        _code.Dispose();
         NativeMemory.AlignedFree(_state);
     }
 

@@ -12,13 +12,14 @@ public sealed class VcpuShootdownTests : IDisposable
 {
     private const ulong Page = GuestMemory.PageSize;
     private readonly GuestMemory _memory = new();
+    private readonly CodeBuffer _code = new(1 << 20); // an engine's code space: the host maps it
     private readonly VcpuAddressSpace _space;
     private readonly List<long> _shootdowns = [];
 
     public VcpuShootdownTests()
     {
         _memory.Map(0x1_0000, 4 * Page, MemoryPermissions.ReadWrite);
-        _space = new VcpuAddressSpace(new RecordingHypervisor(), _memory, CodeBuffer.Shared, VcpuStubs.Create(CodeBuffer.Shared));
+        _space = new VcpuAddressSpace(new RecordingHypervisor(), _memory, _code, VcpuStubs.Create(_code));
         _space.AccessReduced += _shootdowns.Add;
     }
 
@@ -26,6 +27,7 @@ public sealed class VcpuShootdownTests : IDisposable
     {
         _space.Dispose();
         _memory.Dispose();
+        _code.Dispose();
     }
 
     [Fact]
