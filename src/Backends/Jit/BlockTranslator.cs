@@ -137,6 +137,14 @@ internal sealed class BlockTranslator
         e.SkipDelaySlot = a.CreateLabel();
         var starts = new Label[native];
         bool anyJump = false;
+
+        // The prologue comes first and falls into the body: charge the budget, load the guest
+        // registers the block keeps in host registers (the exhausted path is out of line).
+        Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
+        e.Bind(ref entry);
+        a.sub(budget, native);
+        a.jl(exhausted);
+        LoadHomes(a, e.Homes);
         for (int i = 0; i < native; i++)
         {
             GuestInstruction insn = instructions[i];
@@ -220,9 +228,13 @@ internal sealed class BlockTranslator
         // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
         WriteBack(a, e.Homes);
         var links = new List<(Label Site, ulong Target)>();
-        void LinkTo(ulong target)
+        void LinkTo(ulong target, Label site = default)
         {
-            Label site = a.CreateLabel();
+            if (site.IsEmpty)
+            {
+                site = a.CreateLabel();
+            }
+
             e.Bind(ref site);
             a.db(0xE9, 0, 0, 0, 0); // jmp rel32 = 0: into the stub just below until linked
             a.mov(__dword_ptr[rbx + pcOffset], (uint)target);
@@ -260,25 +272,40 @@ internal sealed class BlockTranslator
         }
         else if (anyJump)
         {
-            foreach (ulong t in e.ConstantTargets)
+            // The loop back was taken above; with only constant targets the last one needs no compare.
+            var targets = e.ConstantTargets.Where(t => !(loops && t == pc)).ToList();
+            Label site = a.CreateLabel();
+            for (int i = 0; i < targets.Count; i++)
             {
-                Label skip = a.CreateLabel();
-                a.cmp(__dword_ptr[rbx + nextPcOffset], (int)(uint)t);
-                a.jne(skip);
-                LinkTo(t);
-                e.Bind(ref skip);
+                if (i == targets.Count - 1 && !e.IndirectTarget)
+                {
+                    LinkTo(targets[i], site);
+                    break;
+                }
+
+                // A miss goes straight to the next link site.
+                Label next = a.CreateLabel();
+                a.cmp(__dword_ptr[rbx + nextPcOffset], (int)(uint)targets[i]);
+                a.jne(next);
+                LinkTo(targets[i], site);
+                site = next;
+                if (i == targets.Count - 1)
+                {
+                    e.Bind(ref site);
+                }
             }
 
-            if (e.IndirectTarget)
+            if (targets.Count == 0 && !e.IndirectTarget)
+            {
+                // Every constant target was the loop: what is left is the interpreter's (a nullified slot's resume).
+                a.jmp((ulong)_stubs.IndirectJump);
+            }
+            else if (e.IndirectTarget)
             {
                 Label miss = a.CreateLabel();
                 JitRuntimeStubs.EmitProbe(a, pcOffset, nextPcOffset, _instructionShift, miss);
                 e.Bind(ref miss);
                 a.jmp((ulong)_stubs.LookupMiss);
-            }
-            else
-            {
-                a.jmp((ulong)_stubs.IndirectJump);
             }
         }
         else
@@ -323,13 +350,7 @@ internal sealed class BlockTranslator
             a.jmp((ulong)_stubs.Exit);
         }
 
-        // The prologue: charge the budget, load the guest registers the block keeps in host registers.
-        Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
-        e.Bind(ref entry);
-        a.sub(budget, native);
-        a.jl(exhausted);
-        LoadHomes(a, e.Homes);
-        a.jmp(starts[0]);
+        // Out of line: the budget ran out at the entry.
         e.Bind(ref exhausted);
         a.add(budget, native);
         a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
