@@ -54,7 +54,7 @@ internal sealed class BlockTranslator
         {
             try
             {
-                return Emit(pc, instructions, native, callOuts);
+                return Emit(pc, instructions, native, callOuts, direct: true) ?? Emit(pc, instructions, native, callOuts, direct: false)!;
             }
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
@@ -115,13 +115,15 @@ internal sealed class BlockTranslator
         return list;
     }
 
-    private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts)
+    /// <param name="direct">Try a direct conditional exit (null if the branch turned out not to allow it).</param>
+    private TranslatedBlock? Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts, bool direct)
     {
         // A dry run first: the busiest guest registers get the host registers.
         var counter = new RegisterUseCounter(_isa) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
         for (int i = 0; i < native; i++)
         {
             GuestInstruction insn = instructions[i];
+            counter.BeginInstruction();
             if (insn.Valid && !_isa.JitFrontend.Emit(counter, insn.Word, insn.Pc) && CanCallOut(insn))
             {
                 callOuts.Add(i); // no lowering: known now, so no failed attempt is needed to learn it
@@ -131,7 +133,14 @@ internal sealed class BlockTranslator
         Assembler a = _assembler;
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
-        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing))) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
+        bool complete = native == instructions.Count;
+        int[] order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
+        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)))
+        {
+            HostFeatures = _options.HostFeatures,
+            UseTemplates = _options.UseSpecTemplates,
+            DirectJumpIndex = direct ? branch : -1,
+        };
         e.AllocateHomes();
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
@@ -145,7 +154,7 @@ internal sealed class BlockTranslator
         a.sub(budget, native);
         a.jl(exhausted);
         LoadHomes(a, e.Homes);
-        for (int i = 0; i < native; i++)
+        foreach (int i in order)
         {
             GuestInstruction insn = instructions[i];
             starts[i] = a.CreateLabel();
@@ -158,7 +167,11 @@ internal sealed class BlockTranslator
                 if ((insn.Flags & InstructionFlags.Branch) != 0)
                 {
                     ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
-                    a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                    if (i != e.DirectJumpIndex)
+                    {
+                        a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                    }
+
                     e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
                 }
             }
@@ -199,9 +212,13 @@ internal sealed class BlockTranslator
             }
         }
 
+        if (e.DirectFailed)
+        {
+            return null;
+        }
+
         GuestInstruction last = instructions[native - 1];
         // A likely branch's delay slot left to the interpreter: the skipping path has its own exit below.
-        bool complete = native == instructions.Count;
         bool slotInterpreted = !complete && instructions[native].InDelaySlot;
         if (e.Nullifies && !slotInterpreted)
         {
@@ -211,7 +228,7 @@ internal sealed class BlockTranslator
 
         // A loop back to this block's start keeps the guest registers in host registers.
         Label loop = a.CreateLabel();
-        bool loops = complete && !e.IndirectTarget && (e.UnconditionalTarget == pc || (e.UnconditionalTarget is null && anyJump && e.ConstantTargets.Contains(pc)));
+        bool loops = complete && e.DirectTarget is null && !e.IndirectTarget && (e.UnconditionalTarget == pc || (e.UnconditionalTarget is null && anyJump && e.ConstantTargets.Contains(pc)));
         if (loops)
         {
             if (e.UnconditionalTarget == pc && !e.Nullifies)
@@ -228,6 +245,7 @@ internal sealed class BlockTranslator
         // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
         WriteBack(a, e.Homes);
         var links = new List<(Label Site, ulong Target)>();
+        Label first = starts[order[0]];
         void LinkTo(ulong target, Label site = default)
         {
             if (site.IsEmpty)
@@ -245,7 +263,30 @@ internal sealed class BlockTranslator
             links.Add((site, target));
         }
 
-        if (!complete)
+        if (e.DirectTarget is { } taken)
+        {
+            // Not taken falls through to here; taken jumped from the branch to its own exit.
+            LinkTo(instructions[branch].Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1)));
+            Label takenExit = e.DirectTaken;
+            e.Bind(ref takenExit);
+            if (taken == pc)
+            {
+                // A loop keeps the guest registers in host registers while the budget lasts.
+                a.sub(budget, native);
+                a.jge(first);
+                a.add(budget, native);
+                WriteBack(a, e.Homes);
+                a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
+                a.mov(eax, (int)ExitReason.Budget);
+                a.jmp((ulong)_stubs.Exit);
+            }
+            else
+            {
+                WriteBack(a, e.Homes);
+                LinkTo(taken);
+            }
+        }
+        else if (!complete)
         {
             GuestInstruction next = instructions[native];
             a.mov(__dword_ptr[rbx + pcOffset], (uint)next.Pc);
@@ -342,7 +383,7 @@ internal sealed class BlockTranslator
         {
             e.Bind(ref loop);
             a.sub(budget, native);
-            a.jge(starts[0]);
+            a.jge(first);
             a.add(budget, native);
             WriteBack(a, e.Homes);
             a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
@@ -360,6 +401,49 @@ internal sealed class BlockTranslator
         GuestInstruction lastNative = instructions[native - 1];
         return new TranslatedBlock(a, entry, starts, links, e.Homes.ToArray(), native,
             lastNative.Pc + (ulong)_insnBytes, instructions.FindIndex(x => x.InDelaySlot) is var d && d < native ? d : -1);
+    }
+
+    /// <summary>
+    /// The order the block's instructions are emitted in, and the index of its closing branch when that
+    /// branch is emitted last (else -1), so its conditional exit can jump straight to a link site. A
+    /// delay slot goes before its branch when neither may leave the block midway (no memory access,
+    /// trap or other exit: nothing could see the branch undone or the slot done early) and neither
+    /// writes what the other reads or writes.
+    /// </summary>
+    private int[] EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch)
+    {
+        int[] order = Enumerable.Range(0, native).ToArray();
+        branch = -1;
+        bool complete = native == instructions.Count;
+        GuestInstruction last = instructions[native - 1];
+        if (!complete || callOuts.Contains(native - 1) || !last.Valid)
+        {
+            return order;
+        }
+
+        if (!_isa.DelaySlot)
+        {
+            branch = (last.Flags & InstructionFlags.Branch) != 0 ? native - 1 : -1;
+            return order;
+        }
+
+        if (native < 2 || !last.InDelaySlot || (last.Flags & InstructionFlags.Jump) != 0)
+        {
+            return order;
+        }
+
+        int b = native - 2;
+        GuestInstruction jump = instructions[b];
+        RegisterUseCounter.InstructionEffects bx = counter.Instructions[b], dx = counter.Instructions[native - 1];
+        if ((jump.Flags & InstructionFlags.Branch) == 0 || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || dx.MayLeave || bx.Nullifies
+            || dx.Writes.Overlaps(bx.Reads) || dx.Writes.Overlaps(bx.Writes) || bx.Writes.Overlaps(dx.Reads))
+        {
+            return order;
+        }
+
+        (order[b], order[native - 1]) = (order[native - 1], order[b]);
+        branch = b;
+        return order;
     }
 
     /// <summary>
