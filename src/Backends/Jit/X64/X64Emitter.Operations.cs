@@ -822,7 +822,7 @@ internal sealed partial class X64Emitter
 
         AssemblerMemoryOperand m = GuestOperand(bytes, address);
         int d = TakeOwnedRegister(address) ?? AllocateTemp();
-        if (bytes == 1 || (bytes == 2 && !BigEndian))
+        if (bytes <= 2 || (bytes == 4 && !BigEndian))
         {
             // Emitted by the next operation: a sign extension that follows becomes the load's own (movsx).
             _pendingLoad = new PendingLoad(d, m, bytes, LoadExtension.Zero);
@@ -1087,11 +1087,37 @@ internal sealed partial class X64Emitter
         }
 
         _pendingLoad = null;
-        switch (load.Extension)
+        EmitLoad(load);
+    }
+
+    private void EmitLoad(PendingLoad load)
+    {
+        AssemblerRegister32 r32 = R32(load.Register);
+        AssemblerRegister64 r64 = R64(load.Register);
+        switch (load.Bytes, load.Extension)
         {
-            case LoadExtension.Zero: _a.movzx(R32(load.Register), load.Operand); break;
-            case LoadExtension.Sign64: _a.movsx(R64(load.Register), load.Operand); break;
-            default: _a.movsx(R32(load.Register), load.Operand); break;
+            case (4, LoadExtension.Sign64): _a.movsxd(r64, load.Operand); break;
+            case (4, _): _a.mov(r32, load.Operand); break; // a sign extension to 32 bits is the value itself
+            case (2, _) when BigEndian:
+                // Swapped as a whole word first, then extended as asked.
+                _a.movzx(r32, load.Operand);
+                _a.rol(R16(load.Register), 8);
+                if (load.Extension != LoadExtension.Zero)
+                {
+                    if (load.Extension == LoadExtension.Sign64)
+                    {
+                        _a.movsx(r64, R16(load.Register));
+                    }
+                    else
+                    {
+                        _a.movsx(r32, R16(load.Register));
+                    }
+                }
+
+                break;
+            case (_, LoadExtension.Zero): _a.movzx(r32, load.Operand); break;
+            case (_, LoadExtension.Sign64): _a.movsx(r64, load.Operand); break;
+            default: _a.movsx(r32, load.Operand); break;
         }
     }
 

@@ -488,9 +488,14 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public void WriteRegister(int file, JitValue index, JitValue value)
     {
+        // A pending load written to a guest register with a home loads straight into it (nothing else is pending with it).
+        PendingLoad? load = value.Kind == JitValueKind.Temporary && _pendingLoad?.Register == value.Slot ? _pendingLoad : null;
+        _pendingLoad = null;
         FlushFlags();
+        _pendingLoad = load;
         if (_dead)
         {
+            FlushLoad();
             Release(value);
             return;
         }
@@ -498,10 +503,20 @@ internal sealed partial class X64Emitter : IJitEmitter
         int offset = RegisterOffset(file, index);
         _guestWritten = true;
         Home? home = HomeOf(file, offset);
+        if (home is null)
+        {
+            FlushLoad();
+        }
+
         CopyPinsOf(home?.Register ?? -1, offset);
         if (home is { } h)
         {
-            if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0)
+            if (_pendingLoad is { } l)
+            {
+                _pendingLoad = null;
+                EmitLoad(l with { Register = h.Register });
+            }
+            else if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0)
             {
                 Compute(_deferred[value.Slot], h.Register);
             }
