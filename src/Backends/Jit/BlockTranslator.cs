@@ -135,7 +135,7 @@ internal sealed class BlockTranslator
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         bool complete = native == instructions.Count;
         int[] order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
-        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing)))
+        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc))
         {
             HostFeatures = _options.HostFeatures,
             UseTemplates = _options.UseSpecTemplates,

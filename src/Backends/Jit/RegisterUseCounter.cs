@@ -29,8 +29,18 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public bool BigEndian { get; } = isa.Endianness == Endianness.Big;
 
-    /// <summary>The state offsets of the registers worth a host register: used at least twice, busiest first.</summary>
-    public HashSet<int> Busiest(int count) => Uses.Where(u => u.Value >= 2).OrderByDescending(u => u.Value).ThenBy(u => u.Key).Take(count).Select(u => u.Key).ToHashSet();
+    /// <summary>
+    /// The state offsets of the registers worth a host register, busiest first: used at least twice, or
+    /// once in a block that may loop to <paramref name="start"/> (its prologue and exits are outside the loop).
+    /// </summary>
+    public HashSet<int> Busiest(int count, ulong start)
+    {
+        int least = JumpTargets.Contains(start) ? 1 : 2;
+        return Uses.Where(u => u.Value >= least).OrderByDescending(u => u.Value).ThenBy(u => u.Key).Take(count).Select(u => u.Key).ToHashSet();
+    }
+
+    /// <summary>The constant targets of the block's jumps.</summary>
+    public HashSet<ulong> JumpTargets { get; } = [];
 
     public JitValue Constant(ulong value, JitType type) => new(JitValueKind.Constant, 0, type.Canonical(value), type);
 
@@ -44,9 +54,11 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public JitValue Unary(JitUnary op, JitValue operand, JitType type) => Opaque(type);
 
-    public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type) => Opaque(type);
+    // Constants fold as in the emitter, so a jump's target is known.
+    public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type)
+        => left.IsConstant && right.IsConstant ? Constant(X64.X64Emitter.Fold(op, left.Constant, right.Constant, left.Type), type) : Opaque(type);
 
-    public JitValue Convert(JitValue operand, JitType type) => Opaque(type);
+    public JitValue Convert(JitValue operand, JitType type) => operand.IsConstant ? Constant(operand.Constant, type) : Opaque(type);
 
     public JitValue Slice(JitValue operand, int high, int low) => Opaque(new JitType(high - low + 1, false));
 
@@ -62,6 +74,10 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public void Jump(JitValue target)
     {
+        if (target.IsConstant)
+        {
+            JumpTargets.Add(target.Constant);
+        }
     }
 
     public void NullifyDelaySlot()

@@ -94,7 +94,7 @@ internal sealed partial class X64Emitter
         }
     }
 
-    private static ulong Fold(JitBinary op, ulong a, ulong b, JitType t)
+    internal static ulong Fold(JitBinary op, ulong a, ulong b, JitType t)
     {
         int mask = t.Bits <= 32 ? 31 : 63;
         bool narrow = t.Bits <= 32;
