@@ -52,7 +52,7 @@ internal sealed class BlockTranslator
         {
             try
             {
-                return Emit(pc, instructions, native, callOuts);
+                return Emit(pc, instructions, native, callOuts, direct: true) ?? Emit(pc, instructions, native, callOuts, direct: false)!;
             }
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
@@ -113,13 +113,15 @@ internal sealed class BlockTranslator
         return list;
     }
 
-    private TranslatedBlock Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts)
+    /// <param name="direct">Try a direct conditional exit (null if the branch turned out not to allow it).</param>
+    private TranslatedBlock? Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts, bool direct)
     {
         // A dry run first: the busiest guest registers get the host registers.
         var counter = new RegisterUseCounter(_isa) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
         for (int i = 0; i < native; i++)
         {
             GuestInstruction insn = instructions[i];
+            counter.BeginInstruction();
             if (insn.Valid && !_isa.JitFrontend.Emit(counter, insn.Word, insn.Pc) && CanCallOut(insn))
             {
                 callOuts.Add(i); // no lowering: known now, so no failed attempt is needed to learn it
@@ -129,13 +131,28 @@ internal sealed class BlockTranslator
         Assembler a = _assembler;
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
-        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing))) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
+        bool complete = native == instructions.Count;
+        int[] order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
+        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc))
+        {
+            HostFeatures = _options.HostFeatures,
+            UseTemplates = _options.UseSpecTemplates,
+            DirectJumpIndex = direct ? branch : -1,
+        };
         e.AllocateHomes();
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
         var starts = new Label[native];
         bool anyJump = false;
-        for (int i = 0; i < native; i++)
+
+        // The prologue comes first and falls into the body: charge the budget, load the guest
+        // registers the block keeps in host registers (the exhausted path is out of line).
+        Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
+        e.Bind(ref entry);
+        a.sub(budget, native);
+        a.jl(exhausted);
+        LoadHomes(a, e.Homes);
+        foreach (int i in order)
         {
             GuestInstruction insn = instructions[i];
             starts[i] = a.CreateLabel();
@@ -148,7 +165,11 @@ internal sealed class BlockTranslator
                 if ((insn.Flags & InstructionFlags.Branch) != 0)
                 {
                     ulong fallthrough = insn.Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1));
-                    a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                    if (i != e.DirectJumpIndex)
+                    {
+                        a.mov(__dword_ptr[rbx + nextPcOffset], (uint)fallthrough);
+                    }
+
                     e.ConstantTargets.Add(fallthrough & 0xFFFFFFFF);
                 }
             }
@@ -189,9 +210,13 @@ internal sealed class BlockTranslator
             }
         }
 
+        if (e.DirectFailed)
+        {
+            return null;
+        }
+
         GuestInstruction last = instructions[native - 1];
         // A likely branch's delay slot left to the interpreter: the skipping path has its own exit below.
-        bool complete = native == instructions.Count;
         bool slotInterpreted = !complete && instructions[native].InDelaySlot;
         if (e.Nullifies && !slotInterpreted)
         {
@@ -201,7 +226,7 @@ internal sealed class BlockTranslator
 
         // A loop back to this block's start keeps the guest registers in host registers.
         Label loop = a.CreateLabel();
-        bool loops = complete && !e.IndirectTarget && (e.UnconditionalTarget == pc || (e.UnconditionalTarget is null && anyJump && e.ConstantTargets.Contains(pc)));
+        bool loops = complete && e.DirectTarget is null && !e.IndirectTarget && (e.UnconditionalTarget == pc || (e.UnconditionalTarget is null && anyJump && e.ConstantTargets.Contains(pc)));
         if (loops)
         {
             if (e.UnconditionalTarget == pc && !e.Nullifies)
@@ -218,9 +243,14 @@ internal sealed class BlockTranslator
         // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
         WriteBack(a, e.Homes);
         var links = new List<(Label Site, ulong Target)>();
-        void LinkTo(ulong target)
+        Label first = starts[order[0]];
+        void LinkTo(ulong target, Label site = default)
         {
-            Label site = a.CreateLabel();
+            if (site.IsEmpty)
+            {
+                site = a.CreateLabel();
+            }
+
             e.Bind(ref site);
             a.db(0xE9, 0, 0, 0, 0); // jmp rel32 = 0: into the stub just below until linked
             a.mov(__dword_ptr[rbx + pcOffset], (uint)target);
@@ -231,7 +261,30 @@ internal sealed class BlockTranslator
             links.Add((site, target));
         }
 
-        if (!complete)
+        if (e.DirectTarget is { } taken)
+        {
+            // Not taken falls through to here; taken jumped from the branch to its own exit.
+            LinkTo(instructions[branch].Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1)));
+            Label takenExit = e.DirectTaken;
+            e.Bind(ref takenExit);
+            if (taken == pc)
+            {
+                // A loop keeps the guest registers in host registers while the budget lasts.
+                a.sub(budget, native);
+                a.jge(first);
+                a.add(budget, native);
+                WriteBack(a, e.Homes);
+                a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
+                a.mov(eax, (int)ExitReason.Budget);
+                a.jmp((ulong)_stubs.Exit);
+            }
+            else
+            {
+                WriteBack(a, e.Homes);
+                LinkTo(taken);
+            }
+        }
+        else if (!complete)
         {
             GuestInstruction next = instructions[native];
             a.mov(__dword_ptr[rbx + pcOffset], (uint)next.Pc);
@@ -258,16 +311,35 @@ internal sealed class BlockTranslator
         }
         else if (anyJump)
         {
-            foreach (ulong t in e.ConstantTargets)
+            // The loop back was taken above; with only constant targets the last one needs no compare.
+            var targets = e.ConstantTargets.Where(t => !(loops && t == pc)).ToList();
+            Label site = a.CreateLabel();
+            for (int i = 0; i < targets.Count; i++)
             {
-                Label skip = a.CreateLabel();
-                a.cmp(__dword_ptr[rbx + nextPcOffset], (int)(uint)t);
-                a.jne(skip);
-                LinkTo(t);
-                e.Bind(ref skip);
+                if (i == targets.Count - 1 && !e.IndirectTarget)
+                {
+                    LinkTo(targets[i], site);
+                    break;
+                }
+
+                // A miss goes straight to the next link site.
+                Label next = a.CreateLabel();
+                a.cmp(__dword_ptr[rbx + nextPcOffset], (int)(uint)targets[i]);
+                a.jne(next);
+                LinkTo(targets[i], site);
+                site = next;
+                if (i == targets.Count - 1)
+                {
+                    e.Bind(ref site);
+                }
             }
 
-            if (e.IndirectTarget)
+            if (targets.Count == 0 && !e.IndirectTarget)
+            {
+                // Every constant target was the loop: what is left is the interpreter's (a nullified slot's resume).
+                a.jmp((ulong)_stubs.IndirectJump);
+            }
+            else if (e.IndirectTarget)
             {
                 Label miss = a.CreateLabel();
                 if (_stubs.Jumps.EmitJump(a, pcOffset, nextPcOffset, miss))
@@ -275,10 +347,6 @@ internal sealed class BlockTranslator
                     e.Bind(ref miss);
                     a.jmp((ulong)_stubs.LookupMiss);
                 }
-            }
-            else
-            {
-                a.jmp((ulong)_stubs.IndirectJump);
             }
         }
         else
@@ -315,7 +383,7 @@ internal sealed class BlockTranslator
         {
             e.Bind(ref loop);
             a.sub(budget, native);
-            a.jge(starts[0]);
+            a.jge(first);
             a.add(budget, native);
             WriteBack(a, e.Homes);
             a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
@@ -323,13 +391,7 @@ internal sealed class BlockTranslator
             a.jmp((ulong)_stubs.Exit);
         }
 
-        // The prologue: charge the budget, load the guest registers the block keeps in host registers.
-        Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
-        e.Bind(ref entry);
-        a.sub(budget, native);
-        a.jl(exhausted);
-        LoadHomes(a, e.Homes);
-        a.jmp(starts[0]);
+        // Out of line: the budget ran out at the entry.
         e.Bind(ref exhausted);
         a.add(budget, native);
         a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
@@ -339,6 +401,49 @@ internal sealed class BlockTranslator
         GuestInstruction lastNative = instructions[native - 1];
         return new TranslatedBlock(a, entry, starts, links, e.Homes.ToArray(), native,
             lastNative.Pc + (ulong)_insnBytes, instructions.FindIndex(x => x.InDelaySlot) is var d && d < native ? d : -1);
+    }
+
+    /// <summary>
+    /// The order the block's instructions are emitted in, and the index of its closing branch when that
+    /// branch is emitted last (else -1), so its conditional exit can jump straight to a link site. A
+    /// delay slot goes before its branch when neither may leave the block midway (no memory access,
+    /// trap or other exit: nothing could see the branch undone or the slot done early) and neither
+    /// writes what the other reads or writes.
+    /// </summary>
+    private int[] EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch)
+    {
+        int[] order = Enumerable.Range(0, native).ToArray();
+        branch = -1;
+        bool complete = native == instructions.Count;
+        GuestInstruction last = instructions[native - 1];
+        if (!complete || callOuts.Contains(native - 1) || !last.Valid)
+        {
+            return order;
+        }
+
+        if (!_isa.DelaySlot)
+        {
+            branch = (last.Flags & InstructionFlags.Branch) != 0 ? native - 1 : -1;
+            return order;
+        }
+
+        if (native < 2 || !last.InDelaySlot || (last.Flags & InstructionFlags.Jump) != 0)
+        {
+            return order;
+        }
+
+        int b = native - 2;
+        GuestInstruction jump = instructions[b];
+        RegisterUseCounter.InstructionEffects bx = counter.Instructions[b], dx = counter.Instructions[native - 1];
+        if ((jump.Flags & InstructionFlags.Branch) == 0 || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || dx.MayLeave || bx.Nullifies
+            || dx.Writes.Overlaps(bx.Reads) || dx.Writes.Overlaps(bx.Writes) || bx.Writes.Overlaps(dx.Reads))
+        {
+            return order;
+        }
+
+        (order[b], order[native - 1]) = (order[native - 1], order[b]);
+        branch = b;
+        return order;
     }
 
     /// <summary>

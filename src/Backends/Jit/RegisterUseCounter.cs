@@ -5,7 +5,9 @@ namespace Isa.Backends.Jit;
 
 /// <summary>
 /// A dry run of a block through the generated frontend that only counts how often each guest
-/// register is read or written, so the emitter gives host registers to the busiest ones.
+/// register is read or written, so the emitter gives host registers to the busiest ones; per
+/// instruction it also notes what it reads and writes and whether it may leave the block midway,
+/// so the translator can tell when a branch and its delay slot may swap.
 /// </summary>
 internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 {
@@ -14,76 +16,98 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public Dictionary<int, int> Uses { get; } = [];
 
+    /// <summary>Per instruction (in the order of <see cref="BeginInstruction"/>): what it touches.</summary>
+    public List<InstructionEffects> Instructions { get; } = [];
+
+    private InstructionEffects? _current;
+
+    public void BeginInstruction()
+    {
+        _current = new InstructionEffects();
+        Instructions.Add(_current);
+    }
+
     public bool BigEndian { get; } = isa.Endianness == Endianness.Big;
 
-    /// <summary>The state offsets of the registers worth a host register: used at least twice, busiest first.</summary>
-    public HashSet<int> Busiest(int count) => Uses.Where(u => u.Value >= 2).OrderByDescending(u => u.Value).ThenBy(u => u.Key).Take(count).Select(u => u.Key).ToHashSet();
+    /// <summary>
+    /// The state offsets of the registers worth a host register, busiest first: used at least twice, or
+    /// once in a block that may loop to <paramref name="start"/> (its prologue and exits are outside the loop).
+    /// </summary>
+    public HashSet<int> Busiest(int count, ulong start)
+    {
+        int least = JumpTargets.Contains(start) ? 1 : 2;
+        return Uses.Where(u => u.Value >= least).OrderByDescending(u => u.Value).ThenBy(u => u.Key).Take(count).Select(u => u.Key).ToHashSet();
+    }
+
+    /// <summary>The constant targets of the block's jumps.</summary>
+    public HashSet<ulong> JumpTargets { get; } = [];
 
     public JitValue Constant(ulong value, JitType type) => new(JitValueKind.Constant, 0, type.Canonical(value), type);
 
     public JitValue ReadRegister(int file, JitValue index)
     {
-        Count(file, index);
+        Count(file, index, write: false);
         return Opaque(new JitType(isa.Registers[file].Bits, false));
     }
 
-    public void WriteRegister(int file, JitValue index, JitValue value) => Count(file, index);
+    public void WriteRegister(int file, JitValue index, JitValue value) => Count(file, index, write: true);
 
     public JitValue Unary(JitUnary op, JitValue operand, JitType type) => Opaque(type);
 
-    public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type) => Opaque(type);
+    // Constants fold as in the emitter, so a jump's target is known.
+    public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type)
+        => left.IsConstant && right.IsConstant ? Constant(X64.X64Emitter.Fold(op, left.Constant, right.Constant, left.Type), type) : Opaque(type);
 
-    public JitValue Convert(JitValue operand, JitType type) => Opaque(type);
+    public JitValue Convert(JitValue operand, JitType type) => operand.IsConstant ? Constant(operand.Constant, type) : Opaque(type);
 
     public JitValue Slice(JitValue operand, int high, int low) => Opaque(new JitType(high - low + 1, false));
 
     public JitValue Select(JitValue condition, JitValue whenTrue, JitValue whenFalse) => Opaque(whenTrue.Type);
 
-    public JitValue Intrinsic(JitIntrinsic op, JitValue operand, JitValue amount, JitType type) => Opaque(type);
+    public JitValue Intrinsic(JitIntrinsic op, JitValue operand, JitValue amount, JitType type) => MayLeave(Opaque(type));
 
-    public JitValue Load(int bytes, JitValue address) => Opaque(new JitType(bytes * 8, false));
+    public JitValue Load(int bytes, JitValue address) => MayLeave(Opaque(new JitType(bytes * 8, false)));
 
-    public void Store(int bytes, JitValue address, JitValue value)
-    {
-    }
+    public void Store(int bytes, JitValue address, JitValue value) => MayLeave();
 
-    public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value) => Opaque(JitType.Bool);
+    public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value) => MayLeave(Opaque(JitType.Bool));
 
     public void Jump(JitValue target)
     {
+        if (target.IsConstant)
+        {
+            JumpTargets.Add(target.Constant);
+        }
     }
 
     public void NullifyDelaySlot()
     {
+        if (_current is not null)
+        {
+            _current.Nullifies = true;
+        }
     }
 
-    public void Raise(TrapKind kind, JitValue value)
-    {
-    }
+    public void Raise(TrapKind kind, JitValue value) => MayLeave();
 
-    public void RaiseIf(JitValue condition, TrapKind kind, JitValue value)
-    {
-    }
+    public void RaiseIf(JitValue condition, TrapKind kind, JitValue value) => MayLeave();
 
-    public JitValue FloatArithmetic(JitFloatOp op, JitFloatFormat format, JitValue left, JitValue right, JitValue roundingMode) => Opaque(FloatType(format));
+    // Floating-point operations may leave through their interpret exits.
+    public JitValue FloatArithmetic(JitFloatOp op, JitFloatFormat format, JitValue left, JitValue right, JitValue roundingMode) => MayLeave(Opaque(FloatType(format)));
 
-    public JitValue FloatCompare(JitFloatCompare op, JitFloatFormat format, JitValue left, JitValue right) => Opaque(JitType.Bool);
+    public JitValue FloatCompare(JitFloatCompare op, JitFloatFormat format, JitValue left, JitValue right) => MayLeave(Opaque(JitType.Bool));
 
-    public JitValue FloatToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode) => Opaque(FloatType(to));
+    public JitValue FloatToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode) => MayLeave(Opaque(FloatType(to)));
 
-    public JitValue IntegerToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode) => Opaque(FloatType(to));
+    public JitValue IntegerToFloat(JitValue operand, JitFloatFormat to, JitValue roundingMode) => MayLeave(Opaque(FloatType(to)));
 
-    public JitValue FloatToInteger(JitValue operand, JitFloatFormat from, JitType type, JitValue roundingMode) => Opaque(type);
+    public JitValue FloatToInteger(JitValue operand, JitFloatFormat from, JitType type, JitValue roundingMode) => MayLeave(Opaque(type));
 
-    public void ClearFloatFlags()
-    {
-    }
+    public void ClearFloatFlags() => MayLeave();
 
-    public JitValue FloatFlags() => Opaque(JitType.U32);
+    public JitValue FloatFlags() => MayLeave(Opaque(JitType.U32));
 
-    public void RaiseFloatFlags(JitValue flags)
-    {
-    }
+    public void RaiseFloatFlags(JitValue flags) => MayLeave();
 
     public JitValue Let(JitValue value) => value;
 
@@ -131,9 +155,10 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public void Template(HostTemplate template, ReadOnlySpan<JitValue> inputs, ReadOnlySpan<JitRegister> outputs)
     {
+        MayLeave();
         foreach (JitRegister r in outputs)
         {
-            Count(r.File, Constant((ulong)r.Index, JitType.U32));
+            Count(r.File, Constant((ulong)r.Index, JitType.U32), write: true);
         }
     }
 
@@ -141,12 +166,47 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     private static JitValue Opaque(JitType type) => new(JitValueKind.Dead, 0, 0, type);
 
-    private void Count(int file, JitValue index)
+    private void MayLeave()
     {
-        if (index.IsConstant && index.Constant < (ulong)isa.Registers[file].Count && !isa.Registers[file].HardwiredZero.Contains((int)index.Constant))
+        if (_current is not null)
+        {
+            _current.MayLeave = true;
+        }
+    }
+
+    private JitValue MayLeave(JitValue v)
+    {
+        MayLeave();
+        return v;
+    }
+
+    private void Count(int file, JitValue index, bool write)
+    {
+        if (!index.IsConstant)
+        {
+            MayLeave(); // a register the dry run cannot name: assume anything (the emitter refuses it anyway)
+            return;
+        }
+
+        if (index.Constant < (ulong)isa.Registers[file].Count && !isa.Registers[file].HardwiredZero.Contains((int)index.Constant))
         {
             int offset = _layout.RegisterOffset(file, (int)index.Constant);
             Uses[offset] = Uses.GetValueOrDefault(offset) + 1;
+            (write ? _current?.Writes : _current?.Reads)?.Add(offset);
         }
+    }
+
+    /// <summary>What one instruction does beyond plain register arithmetic.</summary>
+    public sealed class InstructionEffects
+    {
+        /// <summary>Guest registers (state offsets) it reads and writes.</summary>
+        public HashSet<int> Reads { get; } = [];
+
+        public HashSet<int> Writes { get; } = [];
+
+        /// <summary>True if it may leave the block midway: a memory access (fault), a trap, a floating-point or other exit.</summary>
+        public bool MayLeave { get; set; }
+
+        public bool Nullifies { get; set; }
     }
 }

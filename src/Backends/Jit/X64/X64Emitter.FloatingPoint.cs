@@ -458,6 +458,7 @@ internal sealed partial class X64Emitter
 
     public void ClearFloatFlags()
     {
+        FlushBranch(); // a held-back If jump goes first: the store belongs to one path
         if (!_dead)
         {
             _a.mov(__dword_ptr[rbx + JitContext.FloatFlags], 0); // no EFLAGS change: a pending comparison survives

@@ -57,6 +57,12 @@ internal sealed partial class X64Emitter
 
     public JitValue Binary(JitBinary op, JitValue left, JitValue right, JitType type)
     {
+        // Constants fold without code, so nothing pending needs emitting first (an If's held-back jump waits for a direct jump's target).
+        if (!_dead && left.IsConstant && right.IsConstant)
+        {
+            return Constant(Fold(op, left.Constant, right.Constant, left.Type), type);
+        }
+
         FlushFlags();
         if (_dead)
         {
@@ -88,7 +94,7 @@ internal sealed partial class X64Emitter
         }
     }
 
-    private static ulong Fold(JitBinary op, ulong a, ulong b, JitType t)
+    internal static ulong Fold(JitBinary op, ulong a, ulong b, JitType t)
     {
         int mask = t.Bits <= 32 ? 31 : 63;
         bool narrow = t.Bits <= 32;
@@ -124,7 +130,9 @@ internal sealed partial class X64Emitter
     private JitValue Arithmetic(JitBinary op, JitValue left, JitValue right, JitType type)
     {
         bool commutative = op is JitBinary.Add or JitBinary.Mul or JitBinary.And or JitBinary.Or or JitBinary.Xor;
-        if (commutative && (left.IsConstant || (right.Kind == JitValueKind.Temporary && left.Kind != JitValueKind.Temporary)))
+        // A register on the left (a state slot on the right): a deferred operation can then compute in place.
+        if (commutative && (left.IsConstant || (right.Kind == JitValueKind.Temporary && left.Kind != JitValueKind.Temporary)
+            || (left.Kind == JitValueKind.Memory && right.Kind == JitValueKind.GuestRegister)))
         {
             (left, right) = (right, left);
         }
@@ -415,6 +423,9 @@ internal sealed partial class X64Emitter
         {
             switch (r.Kind)
             {
+                // test sets the flags as cmp with 0 does (CF and OF clear) in two bytes less.
+                case LocationKind.Immediate when wide && r.Value == 0: _a.test(R64(l.Register), R64(l.Register)); break;
+                case LocationKind.Immediate when r.Value == 0: _a.test(R32(l.Register), R32(l.Register)); break;
                 case LocationKind.Immediate when wide: _a.cmp(R64(l.Register), (int)(long)r.Value); break;
                 case LocationKind.Immediate: _a.cmp(R32(l.Register), (int)(uint)r.Value); break;
                 case LocationKind.Register when wide: _a.cmp(R64(l.Register), R64(r.Register)); break;
@@ -534,6 +545,22 @@ internal sealed partial class X64Emitter
 
     public JitValue Convert(JitValue operand, JitType type)
     {
+        if (!_dead && operand.IsConstant)
+        {
+            return Constant(operand.Constant, type); // no code: nothing pending needs emitting first
+        }
+
+        if (_pendingLoad is { } load && operand.Kind == JitValueKind.Temporary && operand.Slot == load.Register)
+        {
+            if (FoldExtension(load.Extension, load.Bytes * 8, type) is { } extension)
+            {
+                _pendingLoad = load with { Extension = extension };
+                return Temp(load.Register, type);
+            }
+
+            FlushLoad();
+        }
+
         if (IsPendingFlags(operand) && type.IsBool)
         {
             return operand;
@@ -646,6 +673,16 @@ internal sealed partial class X64Emitter
             Release(condition);
             Release(condition.Constant != 0 ? whenFalse : whenTrue);
             return condition.Constant != 0 ? whenTrue : whenFalse;
+        }
+
+        if (flags && whenTrue.IsConstant && whenFalse.IsConstant && whenTrue.Constant + whenFalse.Constant == 1 && (whenTrue.Constant | whenFalse.Constant) == 1)
+        {
+            // 1 or 0 by the comparison: setcc into the comparison's own register.
+            ConditionCode set = whenTrue.Constant == 1 ? _pendingFlags!.Value.Condition : Negate(_pendingFlags!.Value.Condition);
+            _pendingFlags = null;
+            SetCondition(set, condition.Slot);
+            _a.movzx(R32(condition.Slot), R8(condition.Slot));
+            return Temp(condition.Slot, whenTrue.Type);
         }
 
         // Only moves until the cmov: they leave a pending comparison's flags intact.
@@ -785,6 +822,13 @@ internal sealed partial class X64Emitter
 
         AssemblerMemoryOperand m = GuestOperand(bytes, address);
         int d = TakeOwnedRegister(address) ?? AllocateTemp();
+        if (bytes <= 2 || (bytes == 4 && !BigEndian))
+        {
+            // Emitted by the next operation: a sign extension that follows becomes the load's own (movsx).
+            _pendingLoad = new PendingLoad(d, m, bytes, LoadExtension.Zero);
+            return Temp(d, type);
+        }
+
         switch (bytes)
         {
             case 1:
@@ -990,6 +1034,92 @@ internal sealed partial class X64Emitter
     }
 
     private AssemblerMemoryOperandFactory Segment(AssemblerMemoryOperandFactory size) => _addressing == MemoryAddressing.FsSegment ? size.fs : size.gs;
+
+    /// <summary>How a pending byte or halfword load extends into its register.</summary>
+    private enum LoadExtension
+    {
+        Zero,
+        Sign64,
+
+        /// <summary>Sign-extended to 32 bits, zero above (a sign-extended value as u32).</summary>
+        Sign32,
+    }
+
+    private readonly record struct PendingLoad(int Register, AssemblerMemoryOperand Operand, int Bytes, LoadExtension Extension);
+
+    /// <summary>
+    /// The extension that gives the canonical form of <paramref name="to"/> from a loaded value of
+    /// <paramref name="loadedBits"/> held as <paramref name="extension"/>, or null if it takes more than one instruction.
+    /// </summary>
+    private static LoadExtension? FoldExtension(LoadExtension extension, int loadedBits, JitType to)
+    {
+        if (to.IsBool || to.Bits < loadedBits)
+        {
+            return null;
+        }
+
+        if (extension == LoadExtension.Sign32 && to.Bits == 64)
+        {
+            return LoadExtension.Sign32; // the register's 64-bit pattern as it is
+        }
+
+        // The low to.Bits bits hold the loaded value zero- or sign-extended; the canonical form extends them by to's signedness.
+        bool signExtended = extension != LoadExtension.Zero;
+        if (to.Signed)
+        {
+            return !signExtended && to.Bits > loadedBits ? LoadExtension.Zero : LoadExtension.Sign64;
+        }
+
+        if (!signExtended || to.Bits == loadedBits)
+        {
+            return LoadExtension.Zero;
+        }
+
+        return to.Bits switch { 32 => LoadExtension.Sign32, 64 => LoadExtension.Sign64, _ => null };
+    }
+
+    /// <summary>Emits the pending load (every operation but a foldable extension of it does so first).</summary>
+    private void FlushLoad()
+    {
+        if (_pendingLoad is not { } load)
+        {
+            return;
+        }
+
+        _pendingLoad = null;
+        EmitLoad(load);
+    }
+
+    private void EmitLoad(PendingLoad load)
+    {
+        AssemblerRegister32 r32 = R32(load.Register);
+        AssemblerRegister64 r64 = R64(load.Register);
+        switch (load.Bytes, load.Extension)
+        {
+            case (4, LoadExtension.Sign64): _a.movsxd(r64, load.Operand); break;
+            case (4, _): _a.mov(r32, load.Operand); break; // a sign extension to 32 bits is the value itself
+            case (2, _) when BigEndian:
+                // Swapped as a whole word first, then extended as asked.
+                _a.movzx(r32, load.Operand);
+                _a.rol(R16(load.Register), 8);
+                if (load.Extension != LoadExtension.Zero)
+                {
+                    if (load.Extension == LoadExtension.Sign64)
+                    {
+                        _a.movsx(r64, R16(load.Register));
+                    }
+                    else
+                    {
+                        _a.movsx(r32, R16(load.Register));
+                    }
+                }
+
+                break;
+            case (_, LoadExtension.Zero): _a.movzx(r32, load.Operand); break;
+            case (_, LoadExtension.Sign64): _a.movsx(r64, load.Operand); break;
+            default: _a.movsx(r32, load.Operand); break;
+        }
+    }
 
     /// <summary>Brings a register back to canonical form for its type after an operation.</summary>
     private void Normalize(int r, JitType type, bool after32BitOperation)

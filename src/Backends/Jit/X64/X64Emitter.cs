@@ -44,6 +44,8 @@ internal sealed partial class X64Emitter : IJitEmitter
     private bool _dead;
     private int _dynamicDepth;
     private (int Register, ConditionCode Condition)? _pendingFlags;
+    private PendingLoad? _pendingLoad;
+    private (ConditionCode FalseCondition, Label Else, int Depth)? _pendingBranch;
     private int _lastLabelInstruction = -1;
 
     /// <summary>The optional CPU features the generated code may use (the JIT options: normally what the CPU has); without one, its fallback.</summary>
@@ -99,6 +101,27 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>Bound by the translator right after the delay slot.</summary>
     public Label SkipDelaySlot { get; set; }
 
+    /// <summary>
+    /// The index of the block's branch when it is the last instruction emitted (the translator's
+    /// choice): a constant jump under a condition there becomes a jump to <see cref="DirectTaken"/>,
+    /// where the translator puts the taken exit, and falling through is not taken; no NextPc store.
+    /// </summary>
+    public int DirectJumpIndex { get; init; } = -1;
+
+    public Label DirectTaken { get; private set; }
+
+    /// <summary>The target of the direct jump, if the branch made one.</summary>
+    public ulong? DirectTarget { get; private set; }
+
+    /// <summary>True if code that the taken path must run came after the direct jump: the block is emitted again without it.</summary>
+    public bool DirectFailed { get; private set; }
+
+    // After the direct jump: the instruction count its then-part must keep until its frame closes
+    // (-1: no direct jump open), that frame's depth, and the count the rest of the instruction must keep.
+    private int _directMark = -1;
+    private int _directDepth;
+    private int _directSealed = -1;
+
     public List<TrapStub> Traps { get; } = [];
 
     /// <summary>The instruction being emitted: its PC, index in the block and whether it is a delay slot.</summary>
@@ -121,12 +144,20 @@ internal sealed partial class X64Emitter : IJitEmitter
         _dead = false;
         _dynamicDepth = 0;
         _pendingFlags = null;
+        _pendingLoad = null;
+        _pendingBranch = null;
         _guestWritten = false;
     }
 
     public void EndInstruction()
     {
         FlushFlags();
+        if (_directMark >= 0 || (_directSealed >= 0 && _a.Instructions.Count != _directSealed))
+        {
+            DirectFailed = true;
+        }
+
+        _directMark = _directSealed = -1;
         if (_ifs.Count != 0)
         {
             throw new JitUnsupportedException("unbalanced If/EndIf in generated frontend");
@@ -170,7 +201,11 @@ internal sealed partial class X64Emitter : IJitEmitter
     {
         if (_lastLabelInstruction == _a.Instructions.Count)
         {
+            // Padding, not code a path runs for its effect: it does not count against a direct jump.
+            bool mark = _directMark == _a.Instructions.Count, sealedHere = _directSealed == _a.Instructions.Count;
             _a.nop();
+            _directMark += mark ? 1 : 0;
+            _directSealed += sealedHere ? 1 : 0;
         }
 
         _a.Label(ref label);
@@ -302,7 +337,8 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public JitValue Let(JitValue value)
     {
-        if (IsPendingFlags(value) || value.Kind is JitValueKind.Variable or JitValueKind.Deferred)
+        // A let of a pending load keeps its type: a later extension must not change the register under it.
+        if (IsPendingFlags(value) || value.Kind is JitValueKind.Variable or JitValueKind.Deferred || (value.Kind == JitValueKind.Temporary && _pendingLoad?.Register == value.Slot))
         {
             FlushFlags();
         }
@@ -452,9 +488,14 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public void WriteRegister(int file, JitValue index, JitValue value)
     {
+        // A pending load written to a guest register with a home loads straight into it (nothing else is pending with it).
+        PendingLoad? load = value.Kind == JitValueKind.Temporary && _pendingLoad?.Register == value.Slot ? _pendingLoad : null;
+        _pendingLoad = null;
         FlushFlags();
+        _pendingLoad = load;
         if (_dead)
         {
+            FlushLoad();
             Release(value);
             return;
         }
@@ -462,10 +503,20 @@ internal sealed partial class X64Emitter : IJitEmitter
         int offset = RegisterOffset(file, index);
         _guestWritten = true;
         Home? home = HomeOf(file, offset);
+        if (home is null)
+        {
+            FlushLoad();
+        }
+
         CopyPinsOf(home?.Register ?? -1, offset);
         if (home is { } h)
         {
-            if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0)
+            if (_pendingLoad is { } l)
+            {
+                _pendingLoad = null;
+                EmitLoad(l with { Register = h.Register });
+            }
+            else if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0)
             {
                 Compute(_deferred[value.Slot], h.Register);
             }
@@ -571,7 +622,16 @@ internal sealed partial class X64Emitter : IJitEmitter
         SeparatePins();
         Label elseLabel = _a.CreateLabel();
         Label endLabel = _a.CreateLabel();
-        JumpIfFalse(condition, elseLabel);
+        if (Current.Index == DirectJumpIndex && DirectTarget is null)
+        {
+            // Held back: if the then-part is just the direct jump, it becomes one jump on the condition.
+            _pendingBranch = (FalseCondition(condition), elseLabel, _ifs.Count + 1);
+        }
+        else
+        {
+            JumpIfFalse(condition, elseLabel);
+        }
+
         _ifs.Push(new IfFrame(false, false, false, elseLabel, endLabel, false));
         _dynamicDepth++;
     }
@@ -579,6 +639,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     public void Else()
     {
         FlushFlags();
+        CloseDirectFrame(elsePart: true);
         IfFrame f = _ifs.Pop();
         if (f.Static)
         {
@@ -597,6 +658,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     public void EndIf()
     {
         FlushFlags();
+        CloseDirectFrame(elsePart: false);
         IfFrame f = _ifs.Pop();
         if (f.Static)
         {
@@ -607,6 +669,28 @@ internal sealed partial class X64Emitter : IJitEmitter
         Label end = f.HasElse ? f.End : f.Else;
         Bind(ref end);
         _dynamicDepth--;
+    }
+
+    /// <summary>
+    /// At the else or end of a frame: nothing may have been emitted after a direct jump in it (the taken
+    /// path skips it); an else part runs only when not taken, but after the frame's end nothing may follow.
+    /// </summary>
+    private void CloseDirectFrame(bool elsePart)
+    {
+        if (_directMark >= 0 && _ifs.Count == _directDepth)
+        {
+            DirectFailed |= _a.Instructions.Count != _directMark;
+            _directMark = -1;
+            if (!elsePart)
+            {
+                _directSealed = _a.Instructions.Count;
+            }
+        }
+        else if (!elsePart && _directDepth > 0 && _ifs.Count == _directDepth && _directSealed < 0 && DirectTarget is not null && _directMark < 0)
+        {
+            // The end of the frame whose else part followed the direct jump.
+            _directSealed = _a.Instructions.Count;
+        }
     }
 
     public JitLabel NewLabel()
@@ -637,14 +721,50 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public void Jump(JitValue target)
     {
+        // An If's held-back jump stays held for a direct jump (nothing else is pending with it).
+        var held = _pendingBranch;
+        _pendingBranch = null;
         FlushFlags();
+        _pendingBranch = held;
         if (_dead)
         {
             Release(target);
             return;
         }
 
+        if (_pendingBranch is { } pending && !(target.IsConstant && pending.Depth == _ifs.Count && DirectTarget is null))
+        {
+            FlushBranch();
+        }
+
         Location l = Locate(target);
+
+        if (Current.Index == DirectJumpIndex && _dynamicDepth > 0)
+        {
+            if (l.Kind == LocationKind.Immediate && DirectTarget is null)
+            {
+                DirectTaken = _a.CreateLabel();
+                DirectTarget = l.Value;
+                if (_pendingBranch is { } b && b.Depth == _ifs.Count)
+                {
+                    // The then-part is only this jump: taken when the condition holds.
+                    _pendingBranch = null;
+                    JumpIf(Negate(b.FalseCondition), DirectTaken);
+                }
+                else
+                {
+                    _a.jmp(DirectTaken);
+                }
+
+                _directMark = _a.Instructions.Count;
+                _directDepth = _ifs.Count;
+                Release(target);
+                return;
+            }
+
+            DirectFailed = true; // a second or computed jump under a condition: the NextPc way
+        }
+
         if (l.Kind == LocationKind.Immediate)
         {
             _a.mov(__dword_ptr[rbx + _layout.NextPcOffset], (uint)l.Value);
@@ -732,20 +852,32 @@ internal sealed partial class X64Emitter : IJitEmitter
         return stub;
     }
 
-    private void JumpIfFalse(JitValue condition, Label target)
+    private void JumpIfFalse(JitValue condition, Label target) => JumpIf(FalseCondition(condition), target);
+
+    /// <summary>Sets the flags from <paramref name="condition"/>: the condition code that holds when it is false.</summary>
+    private ConditionCode FalseCondition(JitValue condition)
     {
         if (IsPendingFlags(condition))
         {
             ConditionCode cc = _pendingFlags!.Value.Condition;
             _pendingFlags = null;
             Release(condition);
-            JumpIf(Negate(cc), target);
-            return;
+            return Negate(cc);
         }
 
         TestNonZero(condition);
         Release(condition);
-        _a.je(target);
+        return ConditionCode.e;
+    }
+
+    /// <summary>Emits the held-back jump of an <c>If</c> at the branch (every operation that emits code does so first).</summary>
+    private void FlushBranch()
+    {
+        if (_pendingBranch is { } b)
+        {
+            _pendingBranch = null;
+            JumpIf(b.FalseCondition, b.Else);
+        }
     }
 
     private void TestNonZero(JitValue v)
@@ -848,6 +980,9 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>Turns a pending comparison into a 0/1 value in its register (setcc does not change the flags).</summary>
     private void FlushFlags()
     {
+        // A pending load, branch and comparison never coexist: each flushes the others when it begins.
+        FlushBranch();
+        FlushLoad();
         if (_pendingFlags is not { } p)
         {
             return;

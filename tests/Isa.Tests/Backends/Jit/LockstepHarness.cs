@@ -112,8 +112,12 @@ internal static class LockstepHarness
         Assert.Equal(5UL, cpu.GetRegister(0, 2));
     }
 
-    /// <summary>Runs <paramref name="words"/> on the interpreter and on the JIT from the same seeded state; asserts identical final states.</summary>
-    public static void RunBoth(GuestIsa isa, JitOptions options, ulong[] words, int seed, int sequence, bool floats = false)
+    /// <summary>
+    /// Runs <paramref name="words"/> on the interpreter and on the JIT from the same seeded state; asserts identical final states.
+    /// <paramref name="setup"/> sets registers after seeding; with <paramref name="budget"/> both run in budgets of that many
+    /// instructions (every exit compared) until something other than the budget stops them, at most 1000 times.
+    /// </summary>
+    public static void RunBoth(GuestIsa isa, JitOptions options, ulong[] words, int seed, int sequence, bool floats = false, Action<ICpu>? setup = null, int budget = 0)
     {
         using var interpreterMemory = Prepare(isa, words, seed);
         using var jitMemory = Prepare(isa, words, seed);
@@ -123,12 +127,20 @@ internal static class LockstepHarness
         ICpu jit = engine.CreateCpu();
         SeedRegisters(isa, interpreter, seed, floats);
         SeedRegisters(isa, jit, seed, floats);
-
-        CpuExit expected = interpreter.Run(words.Length);
-        CpuExit actual = jit.Run(words.Length);
+        setup?.Invoke(interpreter);
+        setup?.Invoke(jit);
 
         string Context() => $"sequence {sequence} on {isa.Name} ({(options.Hypervisor is null ? options.Addressing : "vCPU")}, {options}):\n{Listing(isa, words)}";
-        Assert.True(expected == actual, $"exit {actual} != {expected}\n{Context()}");
+        CpuExit expected, actual;
+        int runs = 0;
+        do
+        {
+            expected = interpreter.Run(budget > 0 ? budget : words.Length);
+            actual = jit.Run(budget > 0 ? budget : words.Length);
+            Assert.True(expected == actual, $"exit {actual} != {expected} (run {runs})\n{Context()}");
+        }
+        while (budget > 0 && expected.Kind == TrapKind.BudgetExhausted && ++runs < 1000);
+
         Assert.True(interpreter.Pc == jit.Pc, $"pc 0x{jit.Pc:x} != 0x{interpreter.Pc:x}\n{Context()}");
         Assert.True(interpreter.InstructionsRetired == jit.InstructionsRetired, $"retired {jit.InstructionsRetired} != {interpreter.InstructionsRetired}\n{Context()}");
         var wrong = new StringBuilder();

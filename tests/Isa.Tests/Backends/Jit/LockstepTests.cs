@@ -45,6 +45,82 @@ public sealed class LockstepTests
     public void FloatingPointSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
         => LockstepHarness.FloatingPointSequencesMatchTheInterpreter(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, (int)addressing);
 
+    public static TheoryData<string, int> MipsBranchCases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string isa in new[] { "mips32el", "mips32", "allegrex" })
+        {
+            foreach (int budget in new[] { 10_000, 7, 3 })
+            {
+                data.Add(isa, budget);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Conditional branches as blocks end them, against the interpreter, whole and in small budgets
+    /// (which end inside loops): a loop whose delay slot goes before its branch (the direct exit back
+    /// to the block's start), a slot that writes the branch's register (it must not move), a call
+    /// whose slot reads the link register, a likely branch taken and not taken, and traps in the delay
+    /// slot of a taken and a not-taken branch (the pending target must be in the state).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MipsBranchCases))]
+    public void ConditionalBranchesMatchTheInterpreter(string isaName, int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        const ulong Break = 0x0000000D, Nop = 0;
+        var options = new JitOptions { InterpretFirstVisit = false };
+        void Registers(ICpu cpu, uint t0, uint t1 = 0)
+        {
+            cpu.SetRegister(0, 8, t0);
+            cpu.SetRegister(0, 9, t1);
+            cpu.SetRegister(0, 4, 0x0010_0000); // a0: the data region
+        }
+
+        ulong[][] programs =
+        [
+            // loop: addiu v0, v0, 3; addiu t0, t0, -1; bnez t0, loop; xor v1, v1, v0 (slot)
+            [0x24420003, 0x2508FFFF, 0x1500FFFD, 0x00621826, Break],
+            // loop: addiu v0, v0, 1; bnez t0, loop; addiu t0, t0, -1 (slot writes the branch's register)
+            [0x24420001, 0x1500FFFE, 0x2508FFFF, Break],
+            // loop: bgezal t1, sub; addu v1, ra, v1 (slot reads ra); addiu t0, t0, -1; bnez t0, loop; nop; break;
+            // sub: addiu v0, v0, 7; jr ra; nop
+            [0x05310005, 0x03E31821, 0x2508FFFF, 0x1500FFFC, Nop, Break, 0x24420007, 0x03E00008, Nop],
+            // loop: addiu v0, v0, 1; addiu t0, t0, -1; bnel t0, zero, loop; addiu v1, v1, 2 (slot only when taken)
+            [0x24420001, 0x2508FFFF, 0x5500FFFD, 0x24630002, Break],
+            // bnez t0, +3; lw v0, 2(a0) (slot: an unaligned load traps); break; break; break
+            [0x15000003, 0x8C820002, Break, Break, Break],
+            // bnez t0, +3; add v0, t1, t1 (slot: overflows when t1 is large); break; break; break
+            [0x15000003, 0x01291020, Break, Break, Break],
+        ];
+        for (int p = 0; p < programs.Length; p++)
+        {
+            foreach ((uint t0, uint t1) in new[] { (40u, 0u), (1u, 0x7FFF_FFFFu), (0u, 0x7FFF_FFFFu), (3u, 5u) })
+            {
+                LockstepHarness.RunBoth(isa, options with { Addressing = (MemoryAddressing)(p % 2) }, programs[p], p, p, setup: cpu => Registers(cpu, t0, t1), budget: budget);
+            }
+        }
+    }
+
+    /// <summary>A counted loop on RV32 (no delay slot: the branch is the block's last instruction), whole and in small budgets.</summary>
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(5)]
+    [InlineData(2)]
+    public void AnRv32LoopMatchesTheInterpreter(int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find("rv32")!;
+        // loop: addi a0, a0, 3; addi t0, t0, -1; bnez t0, loop; ebreak
+        ulong[] program = [0x00350513, 0xFFF28293, 0xFE029CE3, 0x00100073];
+        foreach (uint count in new uint[] { 1, 2, 33 })
+        {
+            LockstepHarness.RunBoth(isa, new JitOptions { InterpretFirstVisit = false }, program, 1, 0, setup: cpu => cpu.SetRegister(0, 5, count), budget: budget);
+        }
+    }
+
     [Theory]
     [InlineData("mips32el")]
     [InlineData("mips32")]
