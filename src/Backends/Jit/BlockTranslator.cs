@@ -244,6 +244,19 @@ internal sealed class BlockTranslator
         WriteBack(a, e.Homes);
         var links = new List<(Label Site, ulong Target)>();
         Label first = starts[order[0]];
+
+        // A loop back to the block's start keeps the guest registers in host registers while the budget lasts.
+        void LoopBack()
+        {
+            a.sub(budget, native);
+            a.jge(first);
+            a.add(budget, native);
+            WriteBack(a, e.Homes);
+            a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
+            a.mov(eax, (int)ExitReason.Budget);
+            a.jmp((ulong)_stubs.Exit);
+        }
+
         void LinkTo(ulong target, Label site = default)
         {
             if (site.IsEmpty)
@@ -269,14 +282,7 @@ internal sealed class BlockTranslator
             e.Bind(ref takenExit);
             if (taken == pc)
             {
-                // A loop keeps the guest registers in host registers while the budget lasts.
-                a.sub(budget, native);
-                a.jge(first);
-                a.add(budget, native);
-                WriteBack(a, e.Homes);
-                a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
-                a.mov(eax, (int)ExitReason.Budget);
-                a.jmp((ulong)_stubs.Exit);
+                LoopBack();
             }
             else
             {
@@ -382,13 +388,7 @@ internal sealed class BlockTranslator
         if (loops)
         {
             e.Bind(ref loop);
-            a.sub(budget, native);
-            a.jge(first);
-            a.add(budget, native);
-            WriteBack(a, e.Homes);
-            a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
-            a.mov(eax, (int)ExitReason.Budget);
-            a.jmp((ulong)_stubs.Exit);
+            LoopBack();
         }
 
         // Out of line: the budget ran out at the entry.
