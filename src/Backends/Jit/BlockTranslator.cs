@@ -29,12 +29,16 @@ internal sealed class BlockTranslator
     // The instructions of the block being decoded, reused likewise (a first visit only counts them).
     private readonly List<GuestInstruction> _decoded = [];
 
+    // The dry run's counter, reused likewise.
+    private readonly RegisterUseCounter _counter;
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
         _memory = memory;
         _options = options;
         _stubs = stubs;
+        _counter = new RegisterUseCounter(isa) { HostFeatures = options.HostFeatures, UseTemplates = options.UseSpecTemplates };
         _insnBytes = isa.InstructionBytes;
     }
 
@@ -117,7 +121,8 @@ internal sealed class BlockTranslator
     private TranslatedBlock? Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts, bool direct)
     {
         // A dry run first: the busiest guest registers get the host registers.
-        var counter = new RegisterUseCounter(_isa) { HostFeatures = _options.HostFeatures, UseTemplates = _options.UseSpecTemplates };
+        RegisterUseCounter counter = _counter;
+        counter.Reset();
         for (int i = 0; i < native; i++)
         {
             GuestInstruction insn = instructions[i];

@@ -21,9 +21,28 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     private InstructionEffects? _current;
 
+    // One counter serves every block of a translator: the effects (and their sets) are reused, so a dry run allocates nothing.
+    private readonly List<InstructionEffects> _pool = [];
+
+    /// <summary>Forgets the previous block.</summary>
+    public void Reset()
+    {
+        Uses.Clear();
+        Instructions.Clear();
+        JumpTargets.Clear();
+        _current = null;
+        _labels = 0;
+    }
+
     public void BeginInstruction()
     {
-        _current = new InstructionEffects();
+        if (Instructions.Count == _pool.Count)
+        {
+            _pool.Add(new InstructionEffects());
+        }
+
+        _current = _pool[Instructions.Count];
+        _current.Clear();
         Instructions.Add(_current);
     }
 
@@ -208,5 +227,13 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         public bool MayLeave { get; set; }
 
         public bool Nullifies { get; set; }
+
+        public void Clear()
+        {
+            Reads.Clear();
+            Writes.Clear();
+            MayLeave = false;
+            Nullifies = false;
+        }
     }
 }
