@@ -66,7 +66,7 @@ internal sealed unsafe class VcpuBlockTable : IndirectJumps
         _missStub = missStub;
         const ulong RegionBytes = PageTableBuilder.LargePageSize;
         nint region = _space.Allocate(RegionBytes, zero: false);
-        new Span<nint>((void*)region, (int)(RegionBytes / 8)).Fill(missStub);
+        FillWithMisses(region, RegionBytes);
         ulong physical = _space.Back(region, RegionBytes, writable: false, RegionBytes);
         _space.MapLargeShared(Base, physical, Bytes, PageFlags.Present | PageFlags.NoExecute);
     }
@@ -114,7 +114,7 @@ internal sealed unsafe class VcpuBlockTable : IndirectJumps
     {
         foreach (nint page in _pages.Values)
         {
-            new Span<nint>((void*)page, (int)(PageSize / 8)).Fill(_missStub);
+            FillWithMisses(page, PageSize);
         }
     }
 
@@ -131,9 +131,12 @@ internal sealed unsafe class VcpuBlockTable : IndirectJumps
         nint page = _pool + (nint)((ulong)_poolUsed * PageSize);
         ulong physical = _poolPhysical + ((ulong)_poolUsed * PageSize);
         _poolUsed++;
-        new Span<nint>((void*)page, (int)(PageSize / 8)).Fill(_missStub);
+        FillWithMisses(page, PageSize);
         _space.MapPage(Base + (number * PageSize), physical, PageFlags.Present | PageFlags.NoExecute);
         _pages.Add(number, page);
         return page;
     }
+
+    /// <summary>Every entry of <paramref name="bytes"/> of table at <paramref name="at"/> is the miss stub's address.</summary>
+    private void FillWithMisses(nint at, ulong bytes) => new Span<nint>((void*)at, (int)(bytes / 8)).Fill(_missStub);
 }
