@@ -7,7 +7,10 @@ namespace Isa.Backends.Jit;
 /// The in-process computed-jump table: <see cref="JitRuntimeStubs.LookupEntries"/> direct-mapped
 /// (guest PC, host code) entries reached through the context's LookupTable field and probed inline
 /// (<see cref="JitRuntimeStubs.EmitProbe"/>). PCs a table size apart share an entry, so a miss
-/// gives the entry back to the block it missed.
+/// gives the entry back to the block it missed. An entry holding no block has PC 1 (no instruction
+/// is at an odd address); a new table is all zero instead, which matches no PC either as long as
+/// its first entry (the only one PC 0 maps to) says 1: so it stays on the kernel's zero pages
+/// rather than touching 1 MiB at every start-up.
 /// </summary>
 internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
 {
@@ -17,9 +20,13 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
     public LookupTable(int instructionShift)
     {
         _instructionShift = instructionShift;
-        _entries = (byte*)NativeMemory.AllocZeroed((nuint)(JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes));
-        Flushed();
+        _entries = (byte*)NativeMemory.AllocZeroed(TableBytes);
+        *(uint*)_entries = NoPc;
     }
+
+    private const nuint TableBytes = JitRuntimeStubs.LookupEntries * JitRuntimeStubs.LookupEntryBytes;
+
+    private const uint NoPc = 1; // misaligned for every ISA: no computed jump target matches it
 
     ~LookupTable() => Free();
 
@@ -40,7 +47,7 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
         byte* entry = Entry(pc);
         if (*(nint*)(entry + 8) == code)
         {
-            *(uint*)entry = 1;
+            *(uint*)entry = NoPc;
         }
     }
 
@@ -48,7 +55,7 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
     {
         for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
         {
-            *(uint*)(_entries + (i * JitRuntimeStubs.LookupEntryBytes)) = 1; // never a valid PC: misaligned
+            *(uint*)(_entries + (i * JitRuntimeStubs.LookupEntryBytes)) = NoPc;
         }
     }
 
@@ -56,7 +63,7 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
     {
         // Readers compare the PC, then jump through the host address: never show a new PC with an old address.
         byte* entry = Entry(pc);
-        Volatile.Write(ref *(uint*)entry, 1u);
+        Volatile.Write(ref *(uint*)entry, NoPc);
         Volatile.Write(ref *(long*)(entry + 8), code);
         Volatile.Write(ref *(uint*)entry, (uint)pc);
     }

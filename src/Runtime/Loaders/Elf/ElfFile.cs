@@ -11,7 +11,10 @@ namespace Isa.Runtime.Loaders.Elf;
 public sealed class ElfFile
 {
     private readonly ElfSection[] _sections;
-    private readonly ElfSymbol[] _symbols;
+    private readonly ElfReader _reader;
+
+    /// <summary>Built on first use (a run needs no symbols); the parse has checked them already.</summary>
+    private ElfSymbol[]? _symbols;
 
     /// <summary>Built on the first label lookup; concurrent first lookups may each build one, harmlessly.</summary>
     private ElfLabelIndex? _labels;
@@ -21,9 +24,9 @@ public sealed class ElfFile
         in ElfHeader header,
         ElfProgramHeader[] programHeaders,
         ElfSection[] sections,
-        ElfSymbol[] symbols,
         string? interpreter)
     {
+        _reader = reader;
         Image = reader.Image;
         Path = reader.Path;
         Endianness = reader.Endianness;
@@ -34,7 +37,6 @@ public sealed class ElfFile
         ProgramHeaderOffset = header.ProgramHeaderOffset;
         ProgramHeaders = programHeaders;
         _sections = sections;
-        _symbols = symbols;
         Interpreter = interpreter;
     }
 
@@ -70,7 +72,9 @@ public sealed class ElfFile
     /// The entries of .symtab, or of .dynsym when the file is stripped, in table order (entry 0 is the
     /// null symbol), so relocation symbol indices apply directly.
     /// </summary>
-    public IReadOnlyList<ElfSymbol> Symbols => _symbols;
+    public IReadOnlyList<ElfSymbol> Symbols => SymbolTable;
+
+    private ElfSymbol[] SymbolTable => _symbols ??= ElfParser.ReadSymbols(_reader, _sections);
 
     /// <summary>The PT_INTERP path (the dynamic linker) without its NUL, or null for static executables.</summary>
     public string? Interpreter { get; }
@@ -135,7 +139,7 @@ public sealed class ElfFile
     public ElfSymbol? FindSymbol(string name)
     {
         ElfSymbol? undefined = null;
-        foreach (ElfSymbol symbol in _symbols)
+        foreach (ElfSymbol symbol in SymbolTable)
         {
             if (symbol.Name != name)
             {
@@ -178,7 +182,7 @@ public sealed class ElfFile
     public string? SymbolAt(ElfSection section, ulong address, out ulong offset)
     {
         ArgumentNullException.ThrowIfNull(section);
-        _labels ??= new ElfLabelIndex(_symbols);
+        _labels ??= new ElfLabelIndex(SymbolTable);
         ElfSymbol? label = section.Contains(address) ? _labels.NearestAtOrBefore(section.Index, address) : null;
         offset = label is null ? 0 : address - label.Value;
         return label?.Name;

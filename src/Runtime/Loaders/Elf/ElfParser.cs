@@ -28,9 +28,9 @@ internal static class ElfParser
         ElfHeader header = ReadHeader(reader);
         ElfSection[] sections = ReadSections(reader, header);
         ElfProgramHeader[] programHeaders = ReadProgramHeaders(reader, header, sections);
-        ElfSymbol[] symbols = ReadSymbols(reader, sections);
+        ReadSymbols(reader, sections, symbols: null);
         string? interpreter = ReadInterpreter(reader, programHeaders);
-        return new ElfFile(reader, header, programHeaders, sections, symbols, interpreter);
+        return new ElfFile(reader, header, programHeaders, sections, interpreter);
     }
 
     private static ElfReader ReadIdentification(ReadOnlyMemory<byte> image, string? path)
@@ -247,12 +247,24 @@ internal static class ElfParser
         }
     }
 
-    private static ElfSymbol[] ReadSymbols(in ElfReader reader, ElfSection[] sections)
+    /// <summary>
+    /// The symbol table, built when first asked for: a run needs none of it, and a static libc's
+    /// thousands of names were a good part of start-up. Parsing checks it without building it.
+    /// </summary>
+    public static ElfSymbol[] ReadSymbols(in ElfReader reader, ElfSection[] sections)
+    {
+        var symbols = new List<ElfSymbol>();
+        ReadSymbols(reader, sections, symbols);
+        return [.. symbols];
+    }
+
+    /// <summary>Checks every symbol, and adds it to <paramref name="symbols"/> unless that is null.</summary>
+    private static void ReadSymbols(in ElfReader reader, ElfSection[] sections, List<ElfSymbol>? symbols)
     {
         ElfSection? table = FirstOfType(sections, ElfSectionType.SymTab) ?? FirstOfType(sections, ElfSectionType.DynSym);
         if (table is null)
         {
-            return [];
+            return;
         }
 
         var part = new ElfPart("section", table.Index, table.Name);
@@ -268,14 +280,38 @@ internal static class ElfParser
 
         ElfStringTable names = LinkedStringTable(reader, sections, table, part);
         ReadOnlySpan<byte> entries = table.Data.Span;
-        var symbols = new ElfSymbol[entries.Length / SymbolSize];
-        for (int i = 0; i < symbols.Length; i++)
+        int count = entries.Length / SymbolSize;
+        symbols?.Capacity = count;
+        for (int i = 0; i < count; i++)
         {
-            symbols[i] = ReadSymbol(reader, entries.Slice(i * SymbolSize, SymbolSize), i, names, sections.Length);
+            ReadOnlySpan<byte> record = entries.Slice(i * SymbolSize, SymbolSize);
+            if (symbols is null)
+            {
+                CheckSymbol(reader, record, i, names, sections.Length);
+            }
+            else
+            {
+                symbols.Add(ReadSymbol(reader, record, i, names, sections.Length));
+            }
         }
-
-        return symbols;
     }
+
+    private static void CheckSymbol(in ElfReader reader, ReadOnlySpan<byte> record, int index, ElfStringTable names, int sectionCount)
+    {
+        uint nameOffset = reader.U32(record, 0);
+        names.Check(reader, nameOffset, new ElfPart("symbol", index));
+        ushort sectionIndex = reader.U16(record, 14);
+        if (SectionOutOfRange(sectionIndex, sectionCount))
+        {
+            throw SectionOutOfRangeError(reader, index, names.Read(reader, nameOffset, new ElfPart("symbol", index)), sectionIndex, sectionCount);
+        }
+    }
+
+    private static bool SectionOutOfRange(ushort sectionIndex, int sectionCount) =>
+        sectionIndex != 0 && sectionIndex < ElfSymbol.FirstReservedSectionIndex && sectionIndex >= sectionCount;
+
+    private static ElfFormatException SectionOutOfRangeError(in ElfReader reader, int index, string name, ushort sectionIndex, int sectionCount) =>
+        reader.Error($"{new ElfPart("symbol", index, name)} section index {sectionIndex} out of range ({sectionCount} sections)");
 
     private static ElfSection? FirstOfType(ElfSection[] sections, ElfSectionType type) =>
         Array.Find(sections, section => section.Type == type);
@@ -299,9 +335,9 @@ internal static class ElfParser
         string name = names.Read(reader, reader.U32(record, 0), new ElfPart("symbol", index));
         byte info = record[12];
         ushort sectionIndex = reader.U16(record, 14);
-        if (sectionIndex != 0 && sectionIndex < ElfSymbol.FirstReservedSectionIndex && sectionIndex >= sectionCount)
+        if (SectionOutOfRange(sectionIndex, sectionCount))
         {
-            throw reader.Error($"{new ElfPart("symbol", index, name)} section index {sectionIndex} out of range ({sectionCount} sections)");
+            throw SectionOutOfRangeError(reader, index, name, sectionIndex, sectionCount);
         }
 
         return new ElfSymbol(

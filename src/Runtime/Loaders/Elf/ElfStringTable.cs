@@ -22,13 +22,20 @@ internal readonly ref struct ElfStringTable
     public static ElfStringTable None => default;
 
     /// <summary>The NUL-terminated name at <paramref name="offset"/>, for <paramref name="owner"/>'s error messages.</summary>
-    public string Read(in ElfReader reader, uint offset, ElfPart owner)
-    {
-        if (!_present)
-        {
-            return string.Empty;
-        }
+    public string Read(in ElfReader reader, uint offset, ElfPart owner) =>
+        _present ? Encoding.UTF8.GetString(Bytes(reader, offset, owner)) : string.Empty;
 
+    /// <summary>Throws what <see cref="Read"/> would, without building the string.</summary>
+    public void Check(in ElfReader reader, uint offset, ElfPart owner)
+    {
+        if (_present)
+        {
+            Bytes(reader, offset, owner);
+        }
+    }
+
+    private ReadOnlySpan<byte> Bytes(in ElfReader reader, uint offset, ElfPart owner)
+    {
         if (offset >= (uint)_bytes.Length)
         {
             throw reader.Error($"{owner} name offset 0x{offset:x} out of range ({_table} size 0x{_bytes.Length:x})");
@@ -41,6 +48,6 @@ internal readonly ref struct ElfStringTable
             throw reader.Error($"{owner} name at offset 0x{offset:x} of {_table} is not NUL-terminated");
         }
 
-        return Encoding.UTF8.GetString(rest[..length]);
+        return rest[..length];
     }
 }

@@ -168,4 +168,41 @@ public sealed class LockstepTests
         // One miss for the call and one for the return, then the table holds both: not one per call.
         Assert.InRange(engine.Statistics.LookupMisses - missesBefore, 1, 4);
     }
+
+    [Theory]
+    [InlineData("mips32el")]
+    [InlineData("mips32")]
+    public void ComputedJumpsToAddressZeroAndToItsLookupEntryReachTheirOwnCode(string isaName)
+    {
+        // A new lookup table is all zero: its first entry must not claim guest PC 0, and PCs sharing
+        // that entry (a table size apart) must not claim it either.
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        using var memory = new GuestMemory();
+        const uint Shared = JitEngine.LookupTableEntries * 4, Break = 0x0000000D, Nop = 0;
+        memory.Map(0, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        memory.Map(Shared, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        memory.Map(LockstepHarness.Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        LockstepHarness.WriteWords(isa, memory, 0, [0x24420001, 0x03E00008, Nop]); // addiu v0, v0, 1; jr ra
+        LockstepHarness.WriteWords(isa, memory, Shared, [0x24630001, 0x03E00008, Nop]); // addiu v1, v1, 1; jr ra
+        LockstepHarness.WriteWords(isa, memory, LockstepHarness.Code,
+        [
+            0x24080032, // addiu t0, zero, 50
+            0x0000F809, // loop: jalr zero (address 0)
+            Nop,
+            0x0120F809, // jalr t1 (the address sharing its entry)
+            Nop,
+            0x2508FFFF, // addiu t0, t0, -1
+            0x1500FFFA, // bnez t0, loop
+            Nop,
+            Break,
+        ]);
+        using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
+        ICpu cpu = engine.CreateCpu();
+        cpu.SetRegister(0, 9, Shared);
+        cpu.Pc = LockstepHarness.Code;
+
+        Assert.Equal(TrapKind.Breakpoint, cpu.Run(10_000).Kind);
+        Assert.Equal(50UL, cpu.GetRegister(0, 2));
+        Assert.Equal(50UL, cpu.GetRegister(0, 3));
+    }
 }
