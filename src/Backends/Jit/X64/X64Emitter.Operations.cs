@@ -345,20 +345,55 @@ internal sealed partial class X64Emitter
         }
 
         int r = IntoNewTemp(left);
-        MoveTo(Rcx, Locate(right));
-        Release(right);
-        switch (op)
+        Location count = ShiftCount(right, narrow ? 31UL : 63UL);
+        if ((HostFeatures & HostFeatures.Bmi2) != 0)
         {
-            case JitBinary.Shl when narrow: _a.shl(R32(r), cl); break;
-            case JitBinary.Shl: _a.shl(R64(r), cl); break;
-            case JitBinary.Shr when arithmetic && narrow: _a.sar(R32(r), cl); break;
-            case JitBinary.Shr when arithmetic: _a.sar(R64(r), cl); break;
-            case JitBinary.Shr when narrow: _a.shr(R32(r), cl); break;
-            default: _a.shr(R64(r), cl); break;
+            // shlx/sarx/shrx take the count from any register: no move to CL.
+            int c = count.Kind == LocationKind.Register ? count.Register : Rcx;
+            MoveTo(c, count);
+            switch (op)
+            {
+                case JitBinary.Shl when narrow: _a.shlx(R32(r), R32(r), R32(c)); break;
+                case JitBinary.Shl: _a.shlx(R64(r), R64(r), R64(c)); break;
+                case JitBinary.Shr when arithmetic && narrow: _a.sarx(R32(r), R32(r), R32(c)); break;
+                case JitBinary.Shr when arithmetic: _a.sarx(R64(r), R64(r), R64(c)); break;
+                case JitBinary.Shr when narrow: _a.shrx(R32(r), R32(r), R32(c)); break;
+                default: _a.shrx(R64(r), R64(r), R64(c)); break;
+            }
+        }
+        else
+        {
+            MoveTo(Rcx, count);
+            switch (op)
+            {
+                case JitBinary.Shl when narrow: _a.shl(R32(r), cl); break;
+                case JitBinary.Shl: _a.shl(R64(r), cl); break;
+                case JitBinary.Shr when arithmetic && narrow: _a.sar(R32(r), cl); break;
+                case JitBinary.Shr when arithmetic: _a.sar(R64(r), cl); break;
+                case JitBinary.Shr when narrow: _a.shr(R32(r), cl); break;
+                default: _a.shr(R64(r), cl); break;
+            }
         }
 
+        Release(right);
         Normalize(r, type, narrow);
         return Temp(r, type);
+    }
+
+    /// <summary>
+    /// Where a shift's count is. x86 masks a count to the operand size as the IR does (5 bits for 32,
+    /// 6 for 64), so a count that is a low slice of a register (a spec's <c>gpr[rs][4:0]</c>, not
+    /// computed yet) is that register as it is: no copy, no and.
+    /// </summary>
+    private Location ShiftCount(JitValue count, ulong hardwareMask)
+    {
+        if (IsUnmaterialized(count, DeferredKind.And) && _deferred[count.Slot] is { Right: { Kind: LocationKind.Immediate } mask } slice
+            && (mask.Value & hardwareMask) == hardwareMask)
+        {
+            return Location.InRegister(slice.Source);
+        }
+
+        return Locate(count);
     }
 
     private JitValue Compare(JitBinary op, JitValue left, JitValue right)
@@ -611,6 +646,15 @@ internal sealed partial class X64Emitter
             return operand with { Type = type };
         }
 
+        if (type == JitType.S32 && Locate(operand) is { Kind: LocationKind.State, Bytes: 4 } word)
+        {
+            // A guest register in the state block, sign-extended as it is loaded.
+            int t = AllocateTemp();
+            MoveTo(t, word with { Signed = true });
+            Release(operand);
+            return Temp(t, type);
+        }
+
         int d = IntoNewTemp(operand);
         Normalize(d, type, false);
         return Temp(d, type);
@@ -630,6 +674,13 @@ internal sealed partial class X64Emitter
         if (operand.IsConstant)
         {
             return Constant((operand.Constant & from.Mask) >> low, type);
+        }
+
+        if (low == 0 && high < 31 && from.Bits <= 32 && Locate(operand) is { Kind: LocationKind.Register } source)
+        {
+            // The low bits of a register wait for their use like a 32-bit and: a shift takes them
+            // as its count as they are, a test against zero folds them (x86 masks as the IR does).
+            return Defer(DeferredKind.And, operand, source, Constant((1UL << (high + 1)) - 1, from), Location.Immediate((1UL << (high + 1)) - 1), type);
         }
 
         int d = IntoNewTemp(operand);

@@ -1,6 +1,7 @@
 using Isa.Backends.Jit;
 using Isa.Guests;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Jit;
 using Isa.Runtime.Memory;
 
 namespace Isa.Tests.Backends.Jit;
@@ -35,6 +36,13 @@ public sealed class LockstepTests
     [MemberData(nameof(Cases))]
     public void RandomSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
         => LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, (int)addressing, Sequences);
+
+    /// <summary>The same without the optional CPU features (BMI2's shifts, LZCNT, MOVBE, FMA...): the fallbacks.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RandomSequencesWithoutOptionalCpuFeaturesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
+        => LockstepHarness.RandomSequencesMatchTheInterpreter(
+            isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false, HostFeatures = HostFeatures.None }, 17 + (int)addressing, Sequences / 3);
 
     /// <summary>
     /// Floating point natively against the interpreter (LockstepHarness.FloatingPointSequencesMatchTheInterpreter):
