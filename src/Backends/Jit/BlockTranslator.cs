@@ -42,6 +42,10 @@ internal sealed class BlockTranslator
     private readonly List<ulong> _targets = [];
     private readonly TranslatedBlock _result;
 
+    // Instruction words whose lowering failed (out of temporaries, say): in later blocks called out
+    // from the start, or the block ends before them (a jump, a delay slot), instead of an exception per translation.
+    private readonly HashSet<ulong> _failedWords = [];
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
@@ -68,6 +72,20 @@ internal sealed class BlockTranslator
         int native = instructions.Count;
         HashSet<int> callOuts = _callOuts;
         callOuts.Clear();
+
+        // The block ends before an instruction that no decoder knows, a jump in a delay slot (the
+        // interpreter's) or one that failed before and cannot be called out, known without emitting:
+        // the exception that would teach it costs far more.
+        for (int i = 0; i < native; i++)
+        {
+            GuestInstruction insn = instructions[i];
+            if (!insn.Valid || (insn.InDelaySlot && (insn.Flags & InstructionFlags.Jump) != 0) || (!CanCallOut(insn) && _failedWords.Contains(insn.Word)))
+            {
+                native = i;
+                break;
+            }
+        }
+
         while (native > 0)
         {
             try
@@ -78,6 +96,7 @@ internal sealed class BlockTranslator
             {
                 // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
                 LastFailure = e.Message + " @" + _isa.Disassemble(instructions[index].Word, instructions[index].Pc);
+                _failedWords.Add(instructions[index].Word);
                 if (!CanCallOut(instructions[index]) || !callOuts.Add(index))
                 {
                     native = index;
@@ -146,6 +165,10 @@ internal sealed class BlockTranslator
             if (insn.Valid && !_isa.JitFrontend.Emit(counter, insn.Word, insn.Pc) && CanCallOut(insn))
             {
                 callOuts.Add(i); // no lowering: known now, so no failed attempt is needed to learn it
+            }
+            else if (CanCallOut(insn) && _failedWords.Contains(insn.Word))
+            {
+                callOuts.Add(i);
             }
         }
 
@@ -492,7 +515,7 @@ internal sealed class BlockTranslator
         GuestInstruction jump = instructions[b];
         RegisterUseCounter.InstructionEffects bx = counter.Instructions[b], dx = counter.Instructions[native - 1];
         if ((jump.Flags & InstructionFlags.Branch) == 0 || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || dx.MayLeave || bx.Nullifies
-            || dx.Writes.Overlaps(bx.Reads) || dx.Writes.Overlaps(bx.Writes) || bx.Writes.Overlaps(dx.Reads))
+            || Overlap(dx.Writes, bx.Reads) || Overlap(dx.Writes, bx.Writes) || Overlap(bx.Writes, dx.Reads))
         {
             return order;
         }
@@ -540,6 +563,20 @@ internal sealed class BlockTranslator
                 a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
             }
         }
+    }
+
+    // HashSet.Overlaps enumerates its argument through IEnumerable: a boxed enumerator per call.
+    private static bool Overlap(HashSet<int> a, HashSet<int> b)
+    {
+        foreach (int x in a)
+        {
+            if (b.Contains(x))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
