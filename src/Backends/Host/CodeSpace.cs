@@ -10,10 +10,14 @@ public sealed class CodeSpace : IDisposable
 {
     private const long PageSize = 4096;
 
+    // Pages are mapped this far ahead of the allocation pointer, a chunk at a time (see ExecutableMemory.Populate).
+    private const long PopulateBytes = 64 << 10;
+
     private readonly ExecutableMemory _memory;
     private nint _start;
     private long _used;
     private long _kept;
+    private long _populated; // pages below this offset are mapped already
 
     /// <exception cref="ExecutableMemoryFullException">The memory has no free chunk of that size.</exception>
     public CodeSpace(ExecutableMemory memory, long capacity)
@@ -66,6 +70,13 @@ public sealed class CodeSpace : IDisposable
 
         _used = at + size;
         address = start + (nint)at;
+        if (_used > _populated)
+        {
+            long from = _populated & ~(PageSize - 1), to = Math.Min(Capacity, (_used + PopulateBytes + PageSize - 1) & ~(PageSize - 1));
+            _memory.Populate(start + (nint)from, to - from);
+            _populated = to;
+        }
+
         return true;
     }
 
@@ -91,6 +102,7 @@ public sealed class CodeSpace : IDisposable
         nint start = Live();
         _memory.Discard(start + (nint)_kept, Capacity - _kept);
         _used = _kept;
+        _populated = _kept;
     }
 
     public bool Contains(nint address) => address >= Start && address < End;

@@ -11,6 +11,7 @@ internal static unsafe partial class LinuxNative
     public const int ProtNone = 0, ProtRead = 1, ProtWrite = 2, ProtExec = 4;
     public const int MapShared = 0x01, MapPrivate = 0x02, MapAnonymous = 0x20, MapNoReserve = 0x4000;
     public const int FallocPunchHole = 0x02, FallocKeepSize = 0x01;
+    public const int MadvPopulateRead = 22, MadvPopulateWrite = 23;
     public const uint MfdCloexec = 1;
     public const long SysArchPrctl = 158, SysRtSigaction = 13, SysGetpid = 39, SysGettid = 186, SysTgkill = 234;
     public const int ArchSetGs = 0x1001, ArchGetGs = 0x1004;
@@ -63,6 +64,9 @@ internal static unsafe partial class LinuxNative
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int fallocate(int fd, int mode, long offset, long length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int madvise(void* addr, nuint length, int advice);
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);

@@ -32,6 +32,20 @@ internal sealed class BlockTranslator
     // The dry run's counter, reused likewise.
     private readonly RegisterUseCounter _counter;
 
+    // And the rest of a translation's working state, so that translating allocates nothing per block:
+    // the emitter (reset per attempt), the instructions left to the interpreter, the homes picked, the
+    // emission order, the exit chain's targets and the result handed to the engine.
+    private readonly X64Emitter _emitter;
+    private readonly HashSet<int> _callOuts = [];
+    private readonly List<int> _busiest = [];
+    private int[] _order = new int[16];
+    private readonly List<ulong> _targets = [];
+    private readonly TranslatedBlock _result;
+
+    // Instruction words whose lowering failed (out of temporaries, say): in later blocks called out
+    // from the start, or the block ends before them (a jump, a delay slot), instead of an exception per translation.
+    private readonly HashSet<ulong> _failedWords = [];
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
@@ -40,18 +54,38 @@ internal sealed class BlockTranslator
         _stubs = stubs;
         _counter = new RegisterUseCounter(isa) { HostFeatures = options.HostFeatures, UseTemplates = options.UseSpecTemplates };
         _insnBytes = isa.InstructionBytes;
+        _emitter = new X64Emitter(_assembler, isa, options.Addressing) { HostFeatures = options.HostFeatures, UseTemplates = options.UseSpecTemplates };
+        _result = new TranslatedBlock(_assembler);
     }
 
-    /// <summary>The block at <paramref name="pc"/>, or null if its first instruction must be interpreted.</summary>
     /// <summary>Why the last translation stopped early (for tracing).</summary>
     public string? LastFailure { get; private set; }
 
+    /// <summary>
+    /// The block at <paramref name="pc"/>, or null if its first instruction must be interpreted. The
+    /// result is the translator's own, valid until its next translation.
+    /// </summary>
     public TranslatedBlock? Translate(ulong pc)
     {
         LastFailure = null;
         List<GuestInstruction> instructions = Decode(pc);
         int native = instructions.Count;
-        var callOuts = new HashSet<int>();
+        HashSet<int> callOuts = _callOuts;
+        callOuts.Clear();
+
+        // The block ends before an instruction that no decoder knows, a jump in a delay slot (the
+        // interpreter's) or one that failed before and cannot be called out, known without emitting:
+        // the exception that would teach it costs far more.
+        for (int i = 0; i < native; i++)
+        {
+            GuestInstruction insn = instructions[i];
+            if (!insn.Valid || (insn.InDelaySlot && (insn.Flags & InstructionFlags.Jump) != 0) || (!CanCallOut(insn) && _failedWords.Contains(insn.Word)))
+            {
+                native = i;
+                break;
+            }
+        }
+
         while (native > 0)
         {
             try
@@ -62,6 +96,7 @@ internal sealed class BlockTranslator
             {
                 // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
                 LastFailure = e.Message + " @" + _isa.Disassemble(instructions[index].Word, instructions[index].Pc);
+                _failedWords.Add(instructions[index].Word);
                 if (!CanCallOut(instructions[index]) || !callOuts.Add(index))
                 {
                     native = index;
@@ -131,23 +166,26 @@ internal sealed class BlockTranslator
             {
                 callOuts.Add(i); // no lowering: known now, so no failed attempt is needed to learn it
             }
+            else if (CanCallOut(insn) && _failedWords.Contains(insn.Word))
+            {
+                callOuts.Add(i);
+            }
         }
 
         Assembler a = _assembler;
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         bool complete = native == instructions.Count;
-        int[] order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
-        var e = new X64Emitter(a, _isa, _options.Addressing, counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc))
-        {
-            HostFeatures = _options.HostFeatures,
-            UseTemplates = _options.UseSpecTemplates,
-            DirectJumpIndex = direct ? branch : -1,
-        };
-        e.AllocateHomes();
+        Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
+        X64Emitter e = _emitter;
+        e.Reset(direct ? branch : -1);
+        counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest);
+        e.AllocateHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_busiest));
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
-        var starts = new Label[native];
+        TranslatedBlock result = _result;
+        result.Reset(native);
+        Span<Label> starts = result.InstructionStarts;
         bool anyJump = false;
 
         // The prologue comes first and falls into the body: charge the budget, load the guest
@@ -247,38 +285,7 @@ internal sealed class BlockTranslator
 
         // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
         WriteBack(a, e.Homes);
-        var links = new List<(Label Site, ulong Target)>();
         Label first = starts[order[0]];
-
-        // A loop back to the block's start keeps the guest registers in host registers while the budget lasts.
-        void LoopBack()
-        {
-            a.sub(budget, native);
-            a.jge(first);
-            a.add(budget, native);
-            WriteBack(a, e.Homes);
-            a.mov(__dword_ptr[rbx + pcOffset], (uint)pc);
-            a.mov(eax, (int)ExitReason.Budget);
-            a.jmp((ulong)_stubs.Exit);
-        }
-
-        void LinkTo(ulong target, Label site = default)
-        {
-            if (site.IsEmpty)
-            {
-                site = a.CreateLabel();
-            }
-
-            e.Bind(ref site);
-            a.db(0xE9, 0, 0, 0, 0); // jmp rel32 = 0: into the stub just below until linked
-            a.mov(__dword_ptr[rbx + pcOffset], (uint)target);
-            a.lea(rax, __[site]);
-            a.mov(__qword_ptr[rbx + JitContext.ExitSite], rax);
-            a.mov(eax, (int)ExitReason.Link);
-            a.jmp((ulong)_stubs.Exit);
-            links.Add((site, target));
-        }
-
         if (e.DirectTarget is { } taken)
         {
             // Not taken falls through to here; taken jumped from the branch to its own exit.
@@ -287,7 +294,7 @@ internal sealed class BlockTranslator
             e.Bind(ref takenExit);
             if (taken == pc)
             {
-                LoopBack();
+                LoopBack(pc, native, first);
             }
             else
             {
@@ -323,7 +330,16 @@ internal sealed class BlockTranslator
         else if (anyJump)
         {
             // The loop back was taken above; with only constant targets the last one needs no compare.
-            var targets = e.ConstantTargets.Where(t => !(loops && t == pc)).ToList();
+            List<ulong> targets = _targets;
+            targets.Clear();
+            foreach (ulong t in e.ConstantTargets)
+            {
+                if (!(loops && t == pc))
+                {
+                    targets.Add(t);
+                }
+            }
+
             Label site = a.CreateLabel();
             for (int i = 0; i < targets.Count; i++)
             {
@@ -393,7 +409,7 @@ internal sealed class BlockTranslator
         if (loops)
         {
             e.Bind(ref loop);
-            LoopBack();
+            LoopBack(pc, native, first);
         }
 
         // Out of line: the budget ran out at the entry.
@@ -404,8 +420,56 @@ internal sealed class BlockTranslator
         a.jmp((ulong)_stubs.Exit);
 
         GuestInstruction lastNative = instructions[native - 1];
-        return new TranslatedBlock(a, entry, starts, links, e.Homes.ToArray(), native,
-            lastNative.Pc + (ulong)_insnBytes, instructions.FindIndex(x => x.InDelaySlot) is var d && d < native ? d : -1);
+        result.Entry = entry;
+        foreach (X64Emitter.Home h in e.Homes)
+        {
+            result.Homes.Add(h);
+        }
+
+        result.EndPc = lastNative.Pc + (ulong)_insnBytes;
+        for (int i = 0; i < native; i++)
+        {
+            if (instructions[i].InDelaySlot)
+            {
+                result.DelaySlot = i;
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>A loop back to the block's start keeps the guest registers in host registers while the budget lasts.</summary>
+    private void LoopBack(ulong pc, int native, Label first)
+    {
+        Assembler a = _assembler;
+        AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
+        a.sub(budget, native);
+        a.jge(first);
+        a.add(budget, native);
+        WriteBack(a, _emitter.Homes);
+        a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)pc);
+        a.mov(eax, (int)ExitReason.Budget);
+        a.jmp((ulong)_stubs.Exit);
+    }
+
+    /// <summary>A jump to the block at <paramref name="target"/>, patched once it is translated; until then an exit that asks for the link.</summary>
+    private void LinkTo(ulong target, Label site = default)
+    {
+        Assembler a = _assembler;
+        if (site.IsEmpty)
+        {
+            site = a.CreateLabel();
+        }
+
+        _emitter.Bind(ref site);
+        a.db(0xE9, 0, 0, 0, 0); // jmp rel32 = 0: into the stub just below until linked
+        a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)target);
+        a.lea(rax, __[site]);
+        a.mov(__qword_ptr[rbx + JitContext.ExitSite], rax);
+        a.mov(eax, (int)ExitReason.Link);
+        a.jmp((ulong)_stubs.Exit);
+        _result.Links.Add((site, target));
     }
 
     /// <summary>
@@ -415,9 +479,19 @@ internal sealed class BlockTranslator
     /// trap or other exit: nothing could see the branch undone or the slot done early) and neither
     /// writes what the other reads or writes.
     /// </summary>
-    private int[] EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch)
+    private Span<int> EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch)
     {
-        int[] order = Enumerable.Range(0, native).ToArray();
+        if (_order.Length < native)
+        {
+            _order = new int[Math.Max(native, _order.Length * 2)];
+        }
+
+        Span<int> order = _order.AsSpan(0, native);
+        for (int i = 0; i < native; i++)
+        {
+            order[i] = i;
+        }
+
         branch = -1;
         bool complete = native == instructions.Count;
         GuestInstruction last = instructions[native - 1];
@@ -441,7 +515,7 @@ internal sealed class BlockTranslator
         GuestInstruction jump = instructions[b];
         RegisterUseCounter.InstructionEffects bx = counter.Instructions[b], dx = counter.Instructions[native - 1];
         if ((jump.Flags & InstructionFlags.Branch) == 0 || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || dx.MayLeave || bx.Nullifies
-            || dx.Writes.Overlaps(bx.Reads) || dx.Writes.Overlaps(bx.Writes) || bx.Writes.Overlaps(dx.Reads))
+            || Overlap(dx.Writes, bx.Reads) || Overlap(dx.Writes, bx.Writes) || Overlap(bx.Writes, dx.Reads))
         {
             return order;
         }
@@ -476,7 +550,7 @@ internal sealed class BlockTranslator
         e.ForgetKnownValues();
     }
 
-    private static void LoadHomes(Assembler a, IEnumerable<X64Emitter.Home> homes)
+    private static void LoadHomes(Assembler a, ReadOnlySpan<X64Emitter.Home> homes)
     {
         foreach (X64Emitter.Home h in homes)
         {
@@ -491,9 +565,23 @@ internal sealed class BlockTranslator
         }
     }
 
+    // HashSet.Overlaps enumerates its argument through IEnumerable: a boxed enumerator per call.
+    private static bool Overlap(HashSet<int> a, HashSet<int> b)
+    {
+        foreach (int x in a)
+        {
+            if (b.Contains(x))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
 
-    private static void WriteBack(Assembler a, IEnumerable<X64Emitter.Home> homes, bool all = false)
+    private static void WriteBack(Assembler a, ReadOnlySpan<X64Emitter.Home> homes, bool all = false)
     {
         foreach (X64Emitter.Home h in homes)
         {
@@ -516,13 +604,47 @@ internal sealed class BlockTranslator
     private readonly record struct GuestInstruction(ulong Pc, ulong Word, InstructionFlags Flags, bool InDelaySlot, bool Valid);
 }
 
-/// <summary>A block's code before it is placed: the assembler and the labels the engine needs addresses of.</summary>
-internal sealed record TranslatedBlock(
-    Assembler Assembler,
-    Label Entry,
-    Label[] InstructionStarts,
-    List<(Label Site, ulong Target)> Links,
-    X64Emitter.Home[] Homes,
-    int Length,
-    ulong EndPc,
-    int DelaySlot);
+/// <summary>
+/// A block's code before it is placed: the assembler and the labels the engine needs addresses of.
+/// One per translator, filled again by each translation.
+/// </summary>
+internal sealed class TranslatedBlock(Assembler assembler)
+{
+    private Label[] _starts = new Label[16];
+
+    public Assembler Assembler { get; } = assembler;
+
+    public Label Entry { get; set; }
+
+    /// <summary>Where each guest instruction's code begins, in guest order.</summary>
+    public Span<Label> InstructionStarts => _starts.AsSpan(0, Length);
+
+    public List<(Label Site, ulong Target)> Links { get; } = [];
+
+    public List<X64Emitter.Home> Homes { get; } = [];
+
+    /// <summary>Guest instructions translated natively.</summary>
+    public int Length { get; private set; }
+
+    public ulong EndPc { get; set; }
+
+    /// <summary>The index of the instruction in a delay slot, or -1.</summary>
+    public int DelaySlot { get; set; }
+
+    /// <summary>Empties it for a block of <paramref name="length"/> instructions.</summary>
+    public void Reset(int length)
+    {
+        if (_starts.Length < length)
+        {
+            _starts = new Label[Math.Max(length, _starts.Length * 2)];
+        }
+
+        Length = length;
+        InstructionStarts.Clear();
+        Entry = default;
+        Links.Clear();
+        Homes.Clear();
+        EndPc = 0;
+        DelaySlot = -1;
+    }
+}

@@ -49,12 +49,24 @@ internal sealed class CodeBuffer : IDisposable
     /// <summary>Assembles at the next free address and copies the code there.</summary>
     /// <exception cref="ExecutableMemoryFullException">The space is full.</exception>
     public Placed Place(Assembler assembler, ReadOnlySpan<Label> labels)
-        => TryPlace(assembler, labels)
-            ?? throw new ExecutableMemoryFullException($"the JIT code space of {_space.Capacity} bytes has no room for the runtime stubs (JitOptions.CodeSpaceBytes)");
-
-    /// <summary>As <see cref="Place"/>; null when the space has no room for the code.</summary>
-    public Placed? TryPlace(Assembler assembler, ReadOnlySpan<Label> labels)
     {
+        var addresses = new nint[labels.Length];
+        return TryPlace(assembler, labels, addresses, out nint start, out int size)
+            ? new Placed(start, size, addresses)
+            : throw new ExecutableMemoryFullException($"the JIT code space of {_space.Capacity} bytes has no room for the runtime stubs (JitOptions.CodeSpaceBytes)");
+    }
+
+    /// <summary>
+    /// As <see cref="Place"/>, with the labels' addresses written to <paramref name="addresses"/> (as
+    /// long as <paramref name="labels"/>), so placing a block allocates nothing; false when the space has no room for the code.
+    /// </summary>
+    public bool TryPlace(Assembler assembler, ReadOnlySpan<Label> labels, Span<nint> addresses, out nint start, out int size)
+    {
+        if (addresses.Length < labels.Length)
+        {
+            throw new ArgumentException("fewer addresses than labels", nameof(addresses));
+        }
+
         lock (_lock)
         {
             IReadOnlyList<Instruction> instructions = assembler.Instructions;
@@ -67,9 +79,11 @@ internal sealed class CodeBuffer : IDisposable
             nint at = _space.Next();
             if (bound && _layout.TryEncode(instructions, (ulong)at))
             {
+                start = at;
+                size = _layout.Code.Length;
                 if (!_space.TryAllocate(_layout.Code.Length + Padding, out nint placed))
                 {
-                    return null;
+                    return false;
                 }
 
                 if (placed != at)
@@ -78,16 +92,15 @@ internal sealed class CodeBuffer : IDisposable
                 }
 
                 _space.Write(at, _layout.Code);
-                var addresses = new nint[labels.Length];
                 for (int i = 0; i < labels.Length; i++)
                 {
                     addresses[i] = _layout.LabelAddress(labels[i], (ulong)at);
                 }
 
-                return new Placed(at, _layout.Code.Length, addresses);
+                return true;
             }
 
-            return PlaceWithBlockEncoder(assembler, labels, at);
+            return PlaceWithBlockEncoder(assembler, labels, at, addresses, out start, out size);
         }
     }
 
@@ -115,12 +128,14 @@ internal sealed class CodeBuffer : IDisposable
     }
 
     /// <summary>Iced's block encoder, for code the layout declines (and to report what is wrong with bad code).</summary>
-    private Placed? PlaceWithBlockEncoder(Assembler assembler, ReadOnlySpan<Label> labels, nint at)
+    private bool PlaceWithBlockEncoder(Assembler assembler, ReadOnlySpan<Label> labels, nint at, Span<nint> addresses, out nint start, out int size)
     {
         (byte[] bytes, AssemblerResult result) = Assemble(assembler, at);
+        start = at;
+        size = bytes.Length;
         if (!_space.TryAllocate(bytes.Length + Padding, out nint placed))
         {
-            return null;
+            return false;
         }
 
         if (placed != at)
@@ -129,13 +144,12 @@ internal sealed class CodeBuffer : IDisposable
         }
 
         _space.Write(at, bytes);
-        var addresses = new nint[labels.Length];
         for (int i = 0; i < labels.Length; i++)
         {
             addresses[i] = (nint)result.GetLabelRIP(labels[i]);
         }
 
-        return new Placed(at, bytes.Length, addresses);
+        return true;
     }
 
     /// <summary>Points the <c>jmp rel32</c> at <paramref name="site"/> to <paramref name="target"/> (the next instruction when target is 0).</summary>

@@ -21,6 +21,8 @@ public sealed unsafe class JitEngine : IDisposable
     private readonly HashSet<ulong> _visits = [];
     private readonly List<JitBlock> _byAddress = [];
     private readonly BlockTranslator _translator;
+    private Iced.Intel.Label[] _placeLabels = new Iced.Intel.Label[64]; // a block's labels and their addresses, reused (under the lock)
+    private nint[] _placeAddresses = new nint[64];
     private readonly IndirectJumps _jumps;
     private readonly object _flushGate = new(); // Monitor.Wait: threads waiting for a flush, and the flusher for them
     private int _inCode;          // threads between EnterCode and LeaveCode
@@ -174,15 +176,23 @@ public sealed unsafe class JitEngine : IDisposable
             ulong end = pc + (ulong)Isa.InstructionBytes;
             if (t is not null)
             {
-                var labels = new Iced.Intel.Label[1 + t.InstructionStarts.Length + t.Links.Count];
+                int count = 1 + t.InstructionStarts.Length + t.Links.Count;
+                if (_placeLabels.Length < count)
+                {
+                    _placeLabels = new Iced.Intel.Label[Math.Max(count, _placeLabels.Length * 2)];
+                    _placeAddresses = new nint[_placeLabels.Length];
+                }
+
+                Span<Iced.Intel.Label> labels = _placeLabels.AsSpan(0, count);
+                Span<nint> addresses = _placeAddresses.AsSpan(0, count);
                 labels[0] = t.Entry;
-                t.InstructionStarts.CopyTo(labels, 1);
+                t.InstructionStarts.CopyTo(labels[1..]);
                 for (int i = 0; i < t.Links.Count; i++)
                 {
                     labels[1 + t.InstructionStarts.Length + i] = t.Links[i].Site;
                 }
 
-                if (Code.TryPlace(t.Assembler, labels) is not { } placed)
+                if (!Code.TryPlace(t.Assembler, labels, addresses, out nint codeStart, out int codeSize))
                 {
                     if (_byAddress.Count == 0)
                     {
@@ -196,7 +206,8 @@ public sealed unsafe class JitEngine : IDisposable
                     return null;
                 }
 
-                block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
+                // What outlives the translation: the block and its arrays.
+                block = new JitBlock(pc, t.EndPc, t.Length, addresses[0], codeStart, codeSize, t.Homes.ToArray(), addresses.Slice(1, t.InstructionStarts.Length).ToArray(), t.DelaySlot);
                 _byAddress.Add(block);
                 Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;
                 end = t.EndPc;

@@ -52,10 +52,31 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     /// The state offsets of the registers worth a host register, busiest first: used at least twice, or
     /// once in a block that may loop to <paramref name="start"/> (its prologue and exits are outside the loop).
     /// </summary>
-    public HashSet<int> Busiest(int count, ulong start)
+    /// <remarks>Into <paramref name="busiest"/> (cleared first): a few picks from a few dozen registers, by selection, allocate nothing.</remarks>
+    public void Busiest(int count, ulong start, List<int> busiest)
     {
+        busiest.Clear();
         int least = JumpTargets.Contains(start) ? 1 : 2;
-        return Uses.Where(u => u.Value >= least).OrderByDescending(u => u.Value).ThenBy(u => u.Key).Take(count).Select(u => u.Key).ToHashSet();
+        while (busiest.Count < count)
+        {
+            // The most used register not picked yet; on a tie, the lowest offset.
+            int best = -1, bestUses = 0;
+            foreach ((int offset, int uses) in Uses)
+            {
+                if (uses >= least && (uses > bestUses || (uses == bestUses && offset < best)) && !busiest.Contains(offset))
+                {
+                    best = offset;
+                    bestUses = uses;
+                }
+            }
+
+            if (best < 0)
+            {
+                break;
+            }
+
+            busiest.Add(best);
+        }
     }
 
     /// <summary>The constant targets of the block's jumps.</summary>

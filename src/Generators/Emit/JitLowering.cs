@@ -236,9 +236,9 @@ internal sealed class JitLowering
                 return $"{Emitter}.FloatCompare(JitFloatCompare.Unordered, {Format(l.Arguments[0].Type)}, {Expr(l.Arguments[0])}, {Expr(r.Arguments[0])})";
             case IrBinary { Operator: "&&" } b when !IsPure(b.Right):
                 // Short-circuit: the right side may store (cas32) or trap.
-                return $"JitControl.Conditional({Emitter}, {Expr(b.Left)}, JitType.Bool, () => {Expr(b.Right)}, () => {Emitter}.Constant(0, JitType.Bool))";
+                return Conditional(Expr(b.Left), "JitType.Bool", Expr(b.Right), $"{Emitter}.Constant(0, JitType.Bool)");
             case IrBinary { Operator: "||" } b when !IsPure(b.Right):
-                return $"JitControl.Conditional({Emitter}, {Expr(b.Left)}, JitType.Bool, () => {Emitter}.Constant(1, JitType.Bool), () => {Expr(b.Right)})";
+                return Conditional(Expr(b.Left), "JitType.Bool", $"{Emitter}.Constant(1, JitType.Bool)", Expr(b.Right));
             case IrBinary b:
                 return $"{Emitter}.Binary(JitBinary.{BinaryName(b.Operator)}, {Expr(b.Left)}, {Expr(b.Right)}, {Type(b.Type)})";
             case IrConvert c:
@@ -246,7 +246,7 @@ internal sealed class JitLowering
             case IrConditional c when IsPure(c.WhenTrue) && IsPure(c.WhenFalse):
                 return $"{Emitter}.Select({Expr(c.Condition)}, {Expr(c.WhenTrue)}, {Expr(c.WhenFalse)})";
             case IrConditional c:
-                return $"JitControl.Conditional({Emitter}, {Expr(c.Condition)}, {Type(c.Type)}, () => {Expr(c.WhenTrue)}, () => {Expr(c.WhenFalse)})";
+                return Conditional(Expr(c.Condition), Type(c.Type), Expr(c.WhenTrue), Expr(c.WhenFalse));
             case IrSlice s:
                 return $"{Emitter}.Slice({Expr(s.Operand)}, {s.High}, {s.Low})";
             case IrBuiltinCall call:
@@ -343,6 +343,13 @@ internal sealed class JitLowering
         : unchecked((ulong)System.BitConverter.DoubleToInt64Bits(f.Value));
 
     private static string Constant(string value, IrType t) => $"{Emitter}.Constant({value}, {Type(t)})";
+
+    /// <summary>
+    /// A conditional expression whose sides may load or trap: three nested calls that emit each side
+    /// between them (arguments run left to right), so no delegate or closure is allocated per use.
+    /// </summary>
+    private static string Conditional(string condition, string type, string whenTrue, string whenFalse)
+        => $"JitControl.EndConditional({Emitter}, JitControl.ElseConditional({Emitter}, JitControl.BeginConditional({Emitter}, {condition}, {type}), {whenTrue}), {whenFalse})";
 
     public static string Type(IrType t)
     {

@@ -151,7 +151,7 @@ internal sealed partial class X64Emitter
                     _a.mov(R32(h.Register), R32(outputRegisters[i]));
                 }
 
-                _homes[offset] = h with { Written = true };
+                MarkWritten(offset);
             }
             else if (wide)
             {
@@ -222,8 +222,22 @@ internal sealed partial class X64Emitter
         };
     }
 
-    // Enum names are cached by the runtime: no allocation per instruction.
-    private static bool CodeMatches(HostTemplateInstruction insn) => Enum.GetName((Code)insn.Code) == insn.CodeName;
+    // Iced's code names by value, read once: Enum.GetName per template use was a reflection lookup on the translation path.
+    private static readonly string?[] CodeNames = IcedCodeNames();
+
+    private static bool CodeMatches(HostTemplateInstruction insn) => (uint)insn.Code < (uint)CodeNames.Length && CodeNames[insn.Code] == insn.CodeName;
+
+    private static string?[] IcedCodeNames()
+    {
+        Code[] codes = Enum.GetValues<Code>();
+        var names = new string?[(int)codes.Max() + 1];
+        foreach (Code code in codes)
+        {
+            names[(int)code] = Enum.GetName(code);
+        }
+
+        return names;
+    }
 
     private static Register HostRegister(int r, int bits) => bits switch
     {

@@ -26,13 +26,14 @@ internal sealed partial class X64Emitter : IJitEmitter
     private readonly IReadOnlyList<RegisterFileInfo> _files;
     private readonly MemoryAddressing _addressing;
     private readonly int[] _cacheCandidates;
-    private readonly IReadOnlySet<int>? _preferredHomes;
 
-    // Block-wide: guest registers' homes and what the block knows of them.
-    private readonly Dictionary<int, Home> _homes = [];
+    // Block-wide (cleared by Reset): guest registers' homes, in the order they were given, and what the block knows of them.
+    private readonly List<int> _preferredHomes = [];
+    private bool _restrictHomes;
+    private readonly Home[] _homes;
+    private int _homeCount;
     private readonly Dictionary<int, ulong> _known = [];
     private readonly HashSet<int> _hardwired = [];
-    private int _nextCache;
 
     // Instruction-wide.
     private uint _freeTemps;
@@ -54,9 +55,9 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>Big-endian guests load and store with MOVBE where the host has it, else a plain access and BSWAP.</summary>
     private bool UsesMovbe => (HostFeatures & HostFeatures.Movbe) != 0;
 
-    public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing, IReadOnlySet<int>? preferredHomes = null)
+    /// <summary>An emitter for blocks assembled into <paramref name="assembler"/>; one serves many blocks (<see cref="Reset"/>).</summary>
+    public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing)
     {
-        _preferredHomes = preferredHomes;
         _a = assembler;
         _layout = isa.StateLayout;
         _files = isa.Registers;
@@ -72,6 +73,37 @@ internal sealed partial class X64Emitter : IJitEmitter
         BigEndian = isa.Endianness == Endianness.Big;
         _addressing = addressing;
         _cacheCandidates = addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
+        _homes = new Home[_cacheCandidates.Length];
+    }
+
+    /// <summary>
+    /// Forgets the previous block (the emitter is reused, so that translation allocates nothing per
+    /// block): every home, known value, target, trap and label goes. <paramref name="directJumpIndex"/>
+    /// is <see cref="DirectJumpIndex"/> for the next block.
+    /// </summary>
+    public void Reset(int directJumpIndex)
+    {
+        _preferredHomes.Clear();
+        _restrictHomes = false;
+        _homeCount = 0;
+        ForgetKnownValues();
+        ConstantTargets.Clear();
+        IndirectTarget = false;
+        UnconditionalTarget = null;
+        Nullifies = false;
+        SkipDelaySlot = default;
+        DirectJumpIndex = directJumpIndex;
+        DirectTaken = default;
+        DirectTarget = null;
+        DirectFailed = false;
+        _directMark = -1;
+        _directDepth = 0;
+        _directSealed = -1;
+        Traps.Clear();
+        _lastLabelInstruction = -1;
+        _notNaN = 0;
+        _interpretExit = null;
+        BeginInstruction(0, -1, false);
     }
 
     public bool BigEndian { get; }
@@ -86,7 +118,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     public static int HomeCount(MemoryAddressing addressing) => addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase.Length : CacheRegistersGs.Length;
 
     /// <summary>The guest register homes of the block: state offset, host register, element bytes, written.</summary>
-    public IEnumerable<Home> Homes => _homes.Values;
+    public ReadOnlySpan<Home> Homes => _homes.AsSpan(0, _homeCount);
 
     /// <summary>Jump targets the block's instructions produced (constants), and whether any was computed.</summary>
     public HashSet<ulong> ConstantTargets { get; } = [];
@@ -106,7 +138,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// choice): a constant jump under a condition there becomes a jump to <see cref="DirectTaken"/>,
     /// where the translator puts the taken exit, and falling through is not taken; no NextPc store.
     /// </summary>
-    public int DirectJumpIndex { get; init; } = -1;
+    public int DirectJumpIndex { get; private set; } = -1;
 
     public Label DirectTaken { get; private set; }
 
@@ -164,15 +196,16 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
     }
 
-    /// <summary>Gives the preferred guest registers their host registers now, so the set is fixed for the whole block.</summary>
-    public void AllocateHomes()
+    /// <summary>
+    /// Gives the <paramref name="preferred"/> guest registers (state offsets) their host registers now,
+    /// in the order of their offsets, so the set is fixed for the whole block: no other register gets one.
+    /// </summary>
+    public void AllocateHomes(ReadOnlySpan<int> preferred)
     {
-        if (_preferredHomes is null)
-        {
-            return;
-        }
-
-        foreach (int offset in _preferredHomes.Order())
+        _restrictHomes = true;
+        _preferredHomes.AddRange(preferred);
+        _preferredHomes.Sort();
+        foreach (int offset in _preferredHomes)
         {
             for (int file = 0; file < _files.Count; file++)
             {
@@ -188,12 +221,10 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>After code outside the emitter's view changed guest registers: the block knows no values but the hardwired ones.</summary>
     public void ForgetKnownValues()
     {
-        foreach (int offset in _known.Keys.ToList())
+        _known.Clear();
+        foreach (int offset in _hardwired)
         {
-            if (!_hardwired.Contains(offset))
-            {
-                _known.Remove(offset);
-            }
+            _known[offset] = 0;
         }
     }
 
@@ -525,7 +556,7 @@ internal sealed partial class X64Emitter : IJitEmitter
                 MoveTo(h.Register, Locate(value));
             }
 
-            _homes[offset] = h with { Written = true };
+            MarkWritten(offset);
         }
         else
         {
@@ -585,20 +616,36 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     private Home? HomeOf(int file, int offset)
     {
-        if (_homes.TryGetValue(offset, out Home home))
+        // A handful of homes: a scan beats a hash.
+        for (int i = 0; i < _homeCount; i++)
         {
-            return home;
+            if (_homes[i].Offset == offset)
+            {
+                return _homes[i];
+            }
         }
 
         int bytes = _layout.RegisterFiles[file].ElementBytes;
-        if (_nextCache >= _cacheCandidates.Length || bytes > 8 || _files[file].Bits > 64 || (_preferredHomes is { } preferred && !preferred.Contains(offset)))
+        if (_homeCount >= _cacheCandidates.Length || bytes > 8 || _files[file].Bits > 64 || (_restrictHomes && !_preferredHomes.Contains(offset)))
         {
             return null;
         }
 
-        home = new Home(offset, _cacheCandidates[_nextCache++], bytes, false);
-        _homes[offset] = home;
+        var home = new Home(offset, _cacheCandidates[_homeCount], bytes, false);
+        _homes[_homeCount++] = home;
         return home;
+    }
+
+    /// <summary>The home of the guest register at <paramref name="offset"/> must be stored back at the exits.</summary>
+    private void MarkWritten(int offset)
+    {
+        for (int i = 0; i < _homeCount; i++)
+        {
+            if (_homes[i].Offset == offset)
+            {
+                _homes[i] = _homes[i] with { Written = true };
+            }
+        }
     }
 
     // ---- control flow ----
