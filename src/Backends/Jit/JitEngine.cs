@@ -196,7 +196,7 @@ public sealed unsafe class JitEngine : IDisposable
                     return null;
                 }
 
-                block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot);
+                block = new JitBlock(pc, t.EndPc, t.Length, placed.Labels[0], placed.Start, placed.Size, t.Homes, placed.Labels[1..(1 + t.InstructionStarts.Length)], t.DelaySlot, t.SlotRestartsAtBranch);
                 _byAddress.Add(block);
                 Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;
                 end = t.EndPc;
