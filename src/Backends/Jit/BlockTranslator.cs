@@ -176,7 +176,7 @@ internal sealed class BlockTranslator
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         bool complete = native == instructions.Count;
-        Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
+        Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch, out bool slotRestarts);
         X64Emitter e = _emitter;
         e.Reset(direct ? branch : -1);
         counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest);
@@ -200,7 +200,7 @@ internal sealed class BlockTranslator
             GuestInstruction insn = instructions[i];
             starts[i] = a.CreateLabel();
             e.Bind(ref starts[i]);
-            e.BeginInstruction(insn.Pc, i, insn.InDelaySlot);
+            e.BeginInstruction(insn.Pc, i, insn.InDelaySlot, slotRestarts && i == branch + 1 ? (instructions[branch].Pc, branch) : null);
             if ((insn.Flags & InstructionFlags.Jump) != 0)
             {
                 // The successor unless a conditional jump jumps: after the delay slot, or the next one.
@@ -427,6 +427,7 @@ internal sealed class BlockTranslator
         }
 
         result.EndPc = lastNative.Pc + (ulong)_insnBytes;
+        result.SlotRestartsAtBranch = slotRestarts;
         for (int i = 0; i < native; i++)
         {
             if (instructions[i].InDelaySlot)
@@ -473,13 +474,16 @@ internal sealed class BlockTranslator
     }
 
     /// <summary>
-    /// The order the block's instructions are emitted in, and the index of its closing branch when that
-    /// branch is emitted last (else -1), so its conditional exit can jump straight to a link site. A
-    /// delay slot goes before its branch when neither may leave the block midway (no memory access,
-    /// trap or other exit: nothing could see the branch undone or the slot done early) and neither
-    /// writes what the other reads or writes.
+    /// The order the block's instructions are emitted in, and the index of its closing jump when nothing
+    /// after it reads NextPc (else -1): a conditional branch emitted last jumps straight to a link site,
+    /// a constant jump outside any condition stores no NextPc. A delay slot goes before its branch
+    /// when neither writes what the other reads or writes and the branch cannot leave the block; a
+    /// slot that may leave (a memory access, a trap) must also restart exactly: it changes no guest
+    /// state before it may leave and writes no register it reads, so its exits resume at the branch
+    /// (<paramref name="slotRestarts"/>) and the interpreter runs the branch and the slot again.
+    /// Otherwise an unconditional jump's slot that cannot leave stays after it, still without NextPc.
     /// </summary>
-    private Span<int> EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch)
+    private Span<int> EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch, out bool slotRestarts)
     {
         if (_order.Length < native)
         {
@@ -493,6 +497,7 @@ internal sealed class BlockTranslator
         }
 
         branch = -1;
+        slotRestarts = false;
         bool complete = native == instructions.Count;
         GuestInstruction last = instructions[native - 1];
         if (!complete || callOuts.Contains(native - 1) || !last.Valid)
@@ -502,7 +507,7 @@ internal sealed class BlockTranslator
 
         if (!_isa.DelaySlot)
         {
-            branch = (last.Flags & InstructionFlags.Branch) != 0 ? native - 1 : -1;
+            branch = (last.Flags & (InstructionFlags.Jump | InstructionFlags.Indirect)) == InstructionFlags.Jump ? native - 1 : -1;
             return order;
         }
 
@@ -514,14 +519,24 @@ internal sealed class BlockTranslator
         int b = native - 2;
         GuestInstruction jump = instructions[b];
         RegisterUseCounter.InstructionEffects bx = counter.Instructions[b], dx = counter.Instructions[native - 1];
-        if ((jump.Flags & InstructionFlags.Branch) == 0 || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || dx.MayLeave || bx.Nullifies
-            || Overlap(dx.Writes, bx.Reads) || Overlap(dx.Writes, bx.Writes) || Overlap(bx.Writes, dx.Reads))
+        if ((jump.Flags & (InstructionFlags.Jump | InstructionFlags.Indirect)) != InstructionFlags.Jump || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || bx.Nullifies)
         {
             return order;
         }
 
-        (order[b], order[native - 1]) = (order[native - 1], order[b]);
-        branch = b;
+        bool independent = !Overlap(dx.Writes, bx.Reads) && !Overlap(dx.Writes, bx.Writes) && !Overlap(bx.Writes, dx.Reads);
+        bool restartable = !dx.LeavesAfterChange && !Overlap(dx.Writes, dx.Reads);
+        if (independent && (!dx.MayLeave || restartable))
+        {
+            (order[b], order[native - 1]) = (order[native - 1], order[b]);
+            branch = b;
+            slotRestarts = dx.MayLeave;
+        }
+        else if ((jump.Flags & InstructionFlags.Branch) == 0 && !dx.MayLeave)
+        {
+            branch = b;
+        }
+
         return order;
     }
 
@@ -631,6 +646,9 @@ internal sealed class TranslatedBlock(Assembler assembler)
     /// <summary>The index of the instruction in a delay slot, or -1.</summary>
     public int DelaySlot { get; set; }
 
+    /// <summary>The delay slot is emitted before its branch and its exits resume at the branch.</summary>
+    public bool SlotRestartsAtBranch { get; set; }
+
     /// <summary>Empties it for a block of <paramref name="length"/> instructions.</summary>
     public void Reset(int length)
     {
@@ -646,5 +664,6 @@ internal sealed class TranslatedBlock(Assembler assembler)
         Homes.Clear();
         EndPc = 0;
         DelaySlot = -1;
+        SlotRestartsAtBranch = false;
     }
 }

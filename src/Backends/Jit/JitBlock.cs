@@ -5,7 +5,7 @@ namespace Isa.Backends.Jit;
 /// <summary>A translated guest block: where its code is, what it covers, and how other blocks reach it.</summary>
 internal sealed class JitBlock
 {
-    public JitBlock(ulong pc, ulong endPc, int length, nint entry, nint codeStart, int codeSize, X64Emitter.Home[] homes, nint[] instructionStarts, int delaySlot)
+    public JitBlock(ulong pc, ulong endPc, int length, nint entry, nint codeStart, int codeSize, X64Emitter.Home[] homes, nint[] instructionStarts, int delaySlot, bool slotRestartsAtBranch)
     {
         Pc = pc;
         EndPc = endPc;
@@ -16,6 +16,7 @@ internal sealed class JitBlock
         Homes = homes;
         InstructionStarts = instructionStarts;
         DelaySlot = delaySlot;
+        SlotRestartsAtBranch = slotRestartsAtBranch;
     }
 
     /// <summary>The guest address of the first instruction.</summary>
@@ -43,18 +44,27 @@ internal sealed class JitBlock
     /// <summary>The index of the instruction in a delay slot, or -1.</summary>
     public int DelaySlot { get; }
 
+    /// <summary>
+    /// True if the delay slot was emitted before its branch and may leave: a fault in it restarts at the
+    /// branch (the state as before the branch), and the interpreter runs both again.
+    /// </summary>
+    public bool SlotRestartsAtBranch { get; }
+
     /// <summary>Patched jumps in other blocks that lead here: undone when this block is dropped.</summary>
     public List<nint> Incoming { get; } = [];
 
     public bool Valid { get; set; } = true;
 
-    /// <summary>The index of the guest instruction whose code contains <paramref name="hostAddress"/>.</summary>
+    /// <summary>
+    /// The index of the guest instruction whose code contains <paramref name="hostAddress"/>: the nearest
+    /// start at or below it (a delay slot emitted before its branch starts below the branch's code).
+    /// </summary>
     public int InstructionAt(nint hostAddress)
     {
         int index = 0;
         for (int i = 0; i < InstructionStarts.Length; i++)
         {
-            if (InstructionStarts[i] <= hostAddress)
+            if (InstructionStarts[i] <= hostAddress && InstructionStarts[i] >= InstructionStarts[index])
             {
                 index = i;
             }
@@ -62,5 +72,8 @@ internal sealed class JitBlock
 
         return index;
     }
+
+    /// <summary>The instruction a fault in instruction <paramref name="index"/> restarts at.</summary>
+    public int RestartIndex(int index) => SlotRestartsAtBranch && index == DelaySlot ? index - 1 : index;
 }
 

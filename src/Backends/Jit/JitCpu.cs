@@ -227,15 +227,16 @@ internal sealed unsafe class JitCpu : ICpu
     }
 
     /// <summary>
-    /// Puts the state back at the start of the faulting guest instruction: the guest registers the
-    /// block held come from the host registers the landing pad saved.
+    /// Puts the state back at the start of the faulting guest instruction (or of the branch a delay
+    /// slot emitted before it restarts at): the guest registers the block held come from the host
+    /// registers the landing pad saved.
     /// </summary>
     private void RecoverFromFault(ref long budget)
     {
         nint rip = *(nint*)(_state + JitContext.FaultRip);
         JitBlock block = _engine.FindByHostAddress(rip)
             ?? throw new InvalidOperationException($"host fault at 0x{rip:x} in JIT code outside any block");
-        int index = block.InstructionAt(rip);
+        int index = block.RestartIndex(block.InstructionAt(rip));
         foreach (X64.X64Emitter.Home h in block.Homes)
         {
             ulong value = *(ulong*)(_state + JitContext.SavedRegisters + (8 * h.Register));

@@ -207,7 +207,7 @@ public sealed unsafe class JitEngine : IDisposable
                 }
 
                 // What outlives the translation: the block and its arrays.
-                block = new JitBlock(pc, t.EndPc, t.Length, addresses[0], codeStart, codeSize, t.Homes.ToArray(), addresses.Slice(1, t.InstructionStarts.Length).ToArray(), t.DelaySlot);
+                block = new JitBlock(pc, t.EndPc, t.Length, addresses[0], codeStart, codeSize, t.Homes.ToArray(), addresses.Slice(1, t.InstructionStarts.Length).ToArray(), t.DelaySlot, t.SlotRestartsAtBranch);
                 _byAddress.Add(block);
                 Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;
                 end = t.EndPc;

@@ -7,7 +7,8 @@ namespace Isa.Backends.Jit;
 /// A dry run of a block through the generated frontend that only counts how often each guest
 /// register is read or written, so the emitter gives host registers to the busiest ones; per
 /// instruction it also notes what it reads and writes and whether it may leave the block midway,
-/// so the translator can tell when a branch and its delay slot may swap.
+/// so the translator can tell when a branch and its delay slot may swap, and whether a slot that
+/// may leave can restart at its branch (it changes nothing before it may leave).
 /// </summary>
 internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 {
@@ -90,7 +91,11 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         return Opaque(new JitType(isa.Registers[file].Bits, false));
     }
 
-    public void WriteRegister(int file, JitValue index, JitValue value) => Count(file, index, write: true);
+    public void WriteRegister(int file, JitValue index, JitValue value)
+    {
+        Count(file, index, write: true);
+        Changed();
+    }
 
     public JitValue Unary(JitUnary op, JitValue operand, JitType type) => Opaque(type);
 
@@ -108,9 +113,19 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public JitValue Load(int bytes, JitValue address) => MayLeave(Opaque(new JitType(bytes * 8, false)));
 
-    public void Store(int bytes, JitValue address, JitValue value) => MayLeave();
+    // A store may fault before it writes (x64 stores are all or nothing), and it changes guest state.
+    public void Store(int bytes, JitValue address, JitValue value)
+    {
+        MayLeave();
+        Changed();
+    }
 
-    public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value) => MayLeave(Opaque(JitType.Bool));
+    public JitValue CompareAndSwap(int bytes, JitValue address, JitValue expected, JitValue value)
+    {
+        MayLeave();
+        Changed();
+        return Opaque(JitType.Bool);
+    }
 
     public void Jump(JitValue target)
     {
@@ -200,6 +215,8 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         {
             Count(r.File, Constant((ulong)r.Index, JitType.U32), write: true);
         }
+
+        Changed();
     }
 
     private static JitType FloatType(JitFloatFormat format) => format == JitFloatFormat.Double ? JitType.U64 : JitType.U32;
@@ -211,6 +228,15 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         if (_current is not null)
         {
             _current.MayLeave = true;
+            _current.LeavesAfterChange |= _current.Changed;
+        }
+    }
+
+    private void Changed()
+    {
+        if (_current is not null)
+        {
+            _current.Changed = true;
         }
     }
 
@@ -247,6 +273,12 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         /// <summary>True if it may leave the block midway: a memory access (fault), a trap, a floating-point or other exit.</summary>
         public bool MayLeave { get; set; }
 
+        /// <summary>True if it may leave after it changed guest state (a register or memory write on some path before).</summary>
+        public bool LeavesAfterChange { get; set; }
+
+        /// <summary>True once it wrote a guest register or memory (so far in the dry run).</summary>
+        public bool Changed { get; set; }
+
         public bool Nullifies { get; set; }
 
         public void Clear()
@@ -254,6 +286,8 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
             Reads.Clear();
             Writes.Clear();
             MayLeave = false;
+            LeavesAfterChange = false;
+            Changed = false;
             Nullifies = false;
         }
     }

@@ -137,6 +137,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// The index of the block's branch when it is the last instruction emitted (the translator's
     /// choice): a constant jump under a condition there becomes a jump to <see cref="DirectTaken"/>,
     /// where the translator puts the taken exit, and falling through is not taken; no NextPc store.
+    /// A constant jump outside any condition there stores no NextPc either (the translator links to it).
     /// </summary>
     public int DirectJumpIndex { get; private set; } = -1;
 
@@ -159,9 +160,17 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>The instruction being emitted: its PC, index in the block and whether it is a delay slot.</summary>
     public (ulong Pc, int Index, bool InDelaySlot) Current { get; private set; }
 
-    public void BeginInstruction(ulong pc, int index, bool inDelaySlot)
+    // Where the current instruction's trap stubs resume: itself, or the branch a delay slot emitted before it restarts at.
+    private (ulong Pc, int Index, bool InDelaySlot) _restart;
+
+    /// <param name="restart">
+    /// The instruction its exits restart at instead of itself (PC, index): a delay slot emitted before its
+    /// branch leaves as if the branch had not run yet, and the interpreter runs both again.
+    /// </param>
+    public void BeginInstruction(ulong pc, int index, bool inDelaySlot, (ulong Pc, int Index)? restart = null)
     {
         Current = (pc, index, inDelaySlot);
+        _restart = restart is { } at ? (at.Pc, at.Index, false) : Current;
         _freeTemps = 0;
         foreach (int r in TempRegisters)
         {
@@ -792,6 +801,7 @@ internal sealed partial class X64Emitter : IJitEmitter
             {
                 DirectTaken = _a.CreateLabel();
                 DirectTarget = l.Value;
+                DirectFailed |= UnconditionalTarget is not null;
                 if (_pendingBranch is { } b && b.Depth == _ifs.Count)
                 {
                     // The then-part is only this jump: taken when the condition holds.
@@ -814,10 +824,18 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         if (l.Kind == LocationKind.Immediate)
         {
-            _a.mov(__dword_ptr[rbx + _layout.NextPcOffset], (uint)l.Value);
+            // The block's jump outside any condition: the translator links to it, and nothing after it
+            // (a delay slot that cannot leave, or none) reads NextPc.
+            if (_dynamicDepth > 0 || Current.Index != DirectJumpIndex)
+            {
+                _a.mov(__dword_ptr[rbx + _layout.NextPcOffset], (uint)l.Value);
+            }
+
             ConstantTargets.Add(l.Value);
             if (_dynamicDepth == 0)
             {
+                // A direct conditional jump and an unconditional one in one instruction: the exits would disagree.
+                DirectFailed |= Current.Index == DirectJumpIndex && DirectTarget is not null;
                 UnconditionalTarget = l.Value;
             }
         }
@@ -895,7 +913,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     public Label NewTrapStub(TrapKind kind, bool afterCallOut = false)
     {
         Label stub = _a.CreateLabel();
-        Traps.Add(new TrapStub(stub, Current.Pc, Current.Index, Current.InDelaySlot, kind, afterCallOut));
+        Traps.Add(new TrapStub(stub, _restart.Pc, _restart.Index, _restart.InDelaySlot, kind, afterCallOut));
         return stub;
     }
 

@@ -113,7 +113,93 @@ public sealed class LockstepTests
         }
     }
 
-    /// <summary>A counted loop on RV32 (no delay slot: the branch is the block's last instruction), whole and in small budgets.</summary>
+    /// <summary>
+    /// Loads and stores in the delay slots of loop branches (the memset/memcpy shape), emitted before
+    /// their branch: where the slot faults or traps (an unmapped page, a read-only page, a misaligned
+    /// access, a store into the block's own code page, overwriting the loop itself) the state must be
+    /// the interpreter's (exit, PC, registers, memory, instructions retired), on the taken and the
+    /// not-taken iteration, whole and in small budgets, in both addressing modes. Slots that write a
+    /// register they read, or that a call's link register feeds, keep their place.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MipsBranchCases))]
+    public void MemoryAccessesInDelaySlotsMatchTheInterpreter(string isaName, int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        const ulong Break = 0x0000000D, AddA1 = 0x24A50004, Loop = 0x14A8FFFE; // addiu a1, a1, 4; bne a1, t0, loop
+        const uint ReadOnly = LockstepHarness.Data + LockstepHarness.DataSize, Unmapped = ReadOnly + GuestMemory.PageSize, Code = LockstepHarness.Code;
+        (ulong[] Words, bool? Restarts)[] programs =
+        [
+            ([AddA1, Loop, 0xACA4FFFC, Break], true), // sw a0, -4(a1)
+            ([AddA1, Loop, 0x8CA9FFFC, Break], true), // lw t1, -4(a1)
+            ([AddA1, Loop, 0x84A9FFFC, Break], true), // lh t1, -4(a1): misaligned on odd addresses
+            ([AddA1, Loop, 0xA0A4FFFF, Break], true), // sb a0, -1(a1)
+            ([AddA1, Loop, 0xA8A4FFFC, Break], null), // swl a0, -4(a1) (restarts if its semantics allow: not asserted)
+            ([AddA1, Loop, 0x88A9FFFC, Break], false), // lwl t1, -4(a1): reads t1, keeps its place
+            ([AddA1, Loop, 0x8CC6FFFC, Break], false), // lw a2, -4(a2): writes what it reads, keeps its place
+            ([AddA1, Loop, 0xC4A0FFFC, Break], true), // lwc1 $f0, -4(a1)
+            ([AddA1, 0x1000FFFE, 0xACA4FFFC, Break], true), // b loop; sw a0, -4(a1) (until it faults)
+            ([AddA1, 0x08004000, 0xA0A4FFFF, Break], true), // j loop; sb a0, -1(a1)
+            // jal sub; sw ra, -4(a1) (reads the link: keeps its place); break; sub: bne a1, t0, loop; sw a0, -4(a1); break
+            ([AddA1, 0x0C004004, 0xACBFFFFC, Break, 0x14A8FFFB, 0xACA4FFFC, Break], false),
+            // jal sub; addu v1, ra, zero (reads the link, cannot leave: stays after the jump, no NextPc); break; sub as above
+            ([AddA1, 0x0C004004, 0x03E01821, Break, 0x14A8FFFB, 0xACA4FFFC, Break], false),
+        ];
+
+        // (a1, t0): the loop's pointer and end.
+        (uint Start, uint End)[] walks =
+        [
+            (LockstepHarness.Data + 0x100, LockstepHarness.Data + 0x114), // succeeds
+            (ReadOnly - 0x10, ReadOnly + 0x10), // stores fault on the read-only page (taken branch)
+            (ReadOnly - 0x10, ReadOnly + 4), // ... on the not-taken iteration
+            (Unmapped - 0x10, Unmapped + 0x10), // loads fault on the unmapped page (taken)
+            (Unmapped - 0x10, Unmapped + 4), // ... not taken
+            (LockstepHarness.Data + 0x101, LockstepHarness.Data + 0x115), // misaligned
+            (Code + 0x800, Code + 0x810), // stores into the translated block's own page
+            (Code, Code + 0x40), // the first store overwrites the loop's first instruction
+        ];
+
+        var options = new JitOptions { InterpretFirstVisit = false };
+        void Memory(GuestMemory memory)
+        {
+            memory.Protect(Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Write | MemoryPermissions.Execute);
+            memory.Map(ReadOnly, GuestMemory.PageSize, MemoryPermissions.Read);
+        }
+
+        for (int p = 0; p < programs.Length; p++)
+        {
+            if (programs[p].Restarts is { } restarts)
+            {
+                Assert.True(restarts == SlotRestartsAtBranch(isa, programs[p].Words), $"program {p}: a slot that restarts at its branch is {restarts}");
+            }
+
+            for (int w = 0; w < walks.Length; w++)
+            {
+                (uint start, uint end) = walks[w];
+
+                LockstepHarness.RunBoth(isa, options with { Addressing = (MemoryAddressing)((p + w) % 2) }, programs[p].Words, p * 31 + w, p, budget: budget, memorySetup: Memory, setup: cpu =>
+                {
+                    // a0, what the stores write: over the loop a word is a jal out of the page, a byte or
+                    // halfword a jal or an addiu that moves on (not one that ends in a loop that never ends).
+                    cpu.SetRegister(0, 4, 0x0D00000D);
+                    cpu.SetRegister(0, 5, start);
+                    cpu.SetRegister(0, 6, start);
+                    cpu.SetRegister(0, 8, end);
+                });
+            }
+        }
+    }
+
+    private static bool SlotRestartsAtBranch(GuestIsa isa, ulong[] words)
+    {
+        using var memory = new GuestMemory();
+        memory.Map(LockstepHarness.Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        LockstepHarness.WriteWords(isa, memory, LockstepHarness.Code, words.Select(w => (uint)w).ToArray());
+        using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
+        return engine.GetBlock(LockstepHarness.Code)!.SlotRestartsAtBranch;
+    }
+
+    /// <summary>Counted loops on RV32 (no delay slot: the branch or jump is the block's last instruction), whole and in small budgets.</summary>
     [Theory]
     [InlineData(10_000)]
     [InlineData(5)]
@@ -123,9 +209,12 @@ public sealed class LockstepTests
         GuestIsa isa = IsaCatalog.Find("rv32")!;
         // loop: addi a0, a0, 3; addi t0, t0, -1; bnez t0, loop; ebreak
         ulong[] program = [0x00350513, 0xFFF28293, 0xFE029CE3, 0x00100073];
+        // loop: addi a0, a0, 3; addi t0, t0, -1; beqz t0, done; j loop (an unconditional jump: no NextPc); done: ebreak
+        ulong[] jumps = [0x00350513, 0xFFF28293, 0x00028463, 0xFF5FF06F, 0x00100073];
         foreach (uint count in new uint[] { 1, 2, 33 })
         {
             LockstepHarness.RunBoth(isa, new JitOptions { InterpretFirstVisit = false }, program, 1, 0, setup: cpu => cpu.SetRegister(0, 5, count), budget: budget);
+            LockstepHarness.RunBoth(isa, new JitOptions { InterpretFirstVisit = false }, jumps, 1, 1, setup: cpu => cpu.SetRegister(0, 5, count), budget: budget);
         }
     }
 
