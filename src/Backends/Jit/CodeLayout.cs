@@ -17,6 +17,9 @@ internal sealed class CodeLayout
 {
     private const int ShortBranchLength = 2;
 
+    // An x64 instruction is at most 15 bytes, a declared-bytes one (db) at most 16.
+    private const int MaxInstructionBytes = 16;
+
     private readonly ByteWriter _writer = new();
     private readonly Encoder _encoder;
     private Item[] _items = new Item[256];
@@ -68,6 +71,7 @@ internal sealed class CodeLayout
 
         // Address-independent instructions are encoded once, into _plain; the rest get their size.
         _writer.Reset(_plain);
+        _writer.Reserve(count * MaxInstructionBytes);
         for (int i = 0; i < count; i++)
         {
             Instruction instruction = instructions[i];
@@ -154,6 +158,7 @@ internal sealed class CodeLayout
 
         // The final bytes: copies of the plain ones, branches and RIP-relative operands with their targets.
         _writer.Reset(_output);
+        _writer.Reserve(size + MaxInstructionBytes); // an encoding longer than planned is caught after it is written
         for (int i = 0; i < count; i++)
         {
             ref Item item = ref _items[i];
@@ -234,13 +239,10 @@ internal sealed class CodeLayout
             Position += bytes.Length;
         }
 
-        public override void WriteByte(byte value)
-        {
-            Reserve(1);
-            Buffer[Position++] = value;
-        }
+        // Room for the whole block is reserved up front: no check per byte (the array's own bounds check remains).
+        public override void WriteByte(byte value) => Buffer[Position++] = value;
 
-        private void Reserve(int bytes)
+        public void Reserve(int bytes)
         {
             if (Position + bytes > Buffer.Length)
             {
