@@ -28,7 +28,7 @@ internal static class ElfParser
         ElfHeader header = ReadHeader(reader);
         ElfSection[] sections = ReadSections(reader, header);
         ElfProgramHeader[] programHeaders = ReadProgramHeaders(reader, header, sections);
-        ReadSymbols(reader, sections, symbols: null);
+        CheckSymbols(reader, sections);
         string? interpreter = ReadInterpreter(reader, programHeaders);
         return new ElfFile(reader, header, programHeaders, sections, interpreter);
     }
@@ -249,22 +249,39 @@ internal static class ElfParser
 
     /// <summary>
     /// The symbol table, built when first asked for: a run needs none of it, and a static libc's
-    /// thousands of names were a good part of start-up. Parsing checks it without building it.
+    /// thousands of names were a good part of start-up. Parsing checks it without building it
+    /// (<see cref="CheckSymbols"/>).
     /// </summary>
     public static ElfSymbol[] ReadSymbols(in ElfReader reader, ElfSection[] sections)
     {
-        var symbols = new List<ElfSymbol>();
-        ReadSymbols(reader, sections, symbols);
-        return [.. symbols];
+        ReadOnlySpan<byte> entries = SymbolEntries(reader, sections, out ElfStringTable names);
+        var symbols = new ElfSymbol[entries.Length / SymbolSize];
+        for (int i = 0; i < symbols.Length; i++)
+        {
+            symbols[i] = ReadSymbol(reader, entries.Slice(i * SymbolSize, SymbolSize), i, names, sections.Length);
+        }
+
+        return symbols;
     }
 
-    /// <summary>Checks every symbol, and adds it to <paramref name="symbols"/> unless that is null.</summary>
-    private static void ReadSymbols(in ElfReader reader, ElfSection[] sections, List<ElfSymbol>? symbols)
+    /// <summary>Throws what <see cref="ReadSymbols"/> would, without building a symbol or a name.</summary>
+    private static void CheckSymbols(in ElfReader reader, ElfSection[] sections)
     {
+        ReadOnlySpan<byte> entries = SymbolEntries(reader, sections, out ElfStringTable names);
+        for (int i = 0; i < entries.Length / SymbolSize; i++)
+        {
+            CheckSymbol(reader, entries.Slice(i * SymbolSize, SymbolSize), i, names, sections.Length);
+        }
+    }
+
+    /// <summary>The records of .symtab (else .dynsym) and their names, checked for shape; empty when there is neither.</summary>
+    private static ReadOnlySpan<byte> SymbolEntries(in ElfReader reader, ElfSection[] sections, out ElfStringTable names)
+    {
+        names = ElfStringTable.None;
         ElfSection? table = FirstOfType(sections, ElfSectionType.SymTab) ?? FirstOfType(sections, ElfSectionType.DynSym);
         if (table is null)
         {
-            return;
+            return [];
         }
 
         var part = new ElfPart("section", table.Index, table.Name);
@@ -278,40 +295,22 @@ internal static class ElfParser
             throw reader.Error($"{part} size 0x{table.Size:x} is not a multiple of the symbol size 0x{SymbolSize:x}");
         }
 
-        ElfStringTable names = LinkedStringTable(reader, sections, table, part);
-        ReadOnlySpan<byte> entries = table.Data.Span;
-        int count = entries.Length / SymbolSize;
-        symbols?.Capacity = count;
-        for (int i = 0; i < count; i++)
-        {
-            ReadOnlySpan<byte> record = entries.Slice(i * SymbolSize, SymbolSize);
-            if (symbols is null)
-            {
-                CheckSymbol(reader, record, i, names, sections.Length);
-            }
-            else
-            {
-                symbols.Add(ReadSymbol(reader, record, i, names, sections.Length));
-            }
-        }
+        names = LinkedStringTable(reader, sections, table, part);
+        return table.Data.Span;
     }
 
+    /// <summary>Checks a symbol's name and section index; a bad one's error names it.</summary>
     private static void CheckSymbol(in ElfReader reader, ReadOnlySpan<byte> record, int index, ElfStringTable names, int sectionCount)
     {
         uint nameOffset = reader.U32(record, 0);
         names.Check(reader, nameOffset, new ElfPart("symbol", index));
         ushort sectionIndex = reader.U16(record, 14);
-        if (SectionOutOfRange(sectionIndex, sectionCount))
+        if (sectionIndex != 0 && sectionIndex < ElfSymbol.FirstReservedSectionIndex && sectionIndex >= sectionCount)
         {
-            throw SectionOutOfRangeError(reader, index, names.Read(reader, nameOffset, new ElfPart("symbol", index)), sectionIndex, sectionCount);
+            string name = names.Read(reader, nameOffset, new ElfPart("symbol", index));
+            throw reader.Error($"{new ElfPart("symbol", index, name)} section index {sectionIndex} out of range ({sectionCount} sections)");
         }
     }
-
-    private static bool SectionOutOfRange(ushort sectionIndex, int sectionCount) =>
-        sectionIndex != 0 && sectionIndex < ElfSymbol.FirstReservedSectionIndex && sectionIndex >= sectionCount;
-
-    private static ElfFormatException SectionOutOfRangeError(in ElfReader reader, int index, string name, ushort sectionIndex, int sectionCount) =>
-        reader.Error($"{new ElfPart("symbol", index, name)} section index {sectionIndex} out of range ({sectionCount} sections)");
 
     private static ElfSection? FirstOfType(ElfSection[] sections, ElfSectionType type) =>
         Array.Find(sections, section => section.Type == type);
@@ -332,14 +331,10 @@ internal static class ElfParser
 
     private static ElfSymbol ReadSymbol(in ElfReader reader, ReadOnlySpan<byte> record, int index, ElfStringTable names, int sectionCount)
     {
+        CheckSymbol(reader, record, index, names, sectionCount);
         string name = names.Read(reader, reader.U32(record, 0), new ElfPart("symbol", index));
         byte info = record[12];
         ushort sectionIndex = reader.U16(record, 14);
-        if (SectionOutOfRange(sectionIndex, sectionCount))
-        {
-            throw SectionOutOfRangeError(reader, index, name, sectionIndex, sectionCount);
-        }
-
         return new ElfSymbol(
             Index: index,
             Name: name,
