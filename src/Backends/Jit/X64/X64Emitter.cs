@@ -625,13 +625,9 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     private Home? HomeOf(int file, int offset)
     {
-        // A handful of homes: a scan beats a hash.
-        for (int i = 0; i < _homeCount; i++)
+        if (HomeIndex(offset) is >= 0 and int found)
         {
-            if (_homes[i].Offset == offset)
-            {
-                return _homes[i];
-            }
+            return _homes[found];
         }
 
         int bytes = _layout.RegisterFiles[file].ElementBytes;
@@ -648,13 +644,24 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>The home of the guest register at <paramref name="offset"/> must be stored back at the exits.</summary>
     private void MarkWritten(int offset)
     {
+        if (HomeIndex(offset) is >= 0 and int i)
+        {
+            _homes[i] = _homes[i] with { Written = true };
+        }
+    }
+
+    /// <summary>Which of the block's homes holds the guest register at <paramref name="offset"/>, or -1: a handful of homes, so a scan beats a hash.</summary>
+    private int HomeIndex(int offset)
+    {
         for (int i = 0; i < _homeCount; i++)
         {
             if (_homes[i].Offset == offset)
             {
-                _homes[i] = _homes[i] with { Written = true };
+                return i;
             }
         }
+
+        return -1;
     }
 
     // ---- control flow ----
