@@ -7,10 +7,10 @@ namespace Isa.Backends.Jit;
 /// The in-process computed-jump table: <see cref="JitRuntimeStubs.LookupEntries"/> direct-mapped
 /// (guest PC, host code) entries reached through the context's LookupTable field and probed inline
 /// (<see cref="JitRuntimeStubs.EmitProbe"/>). PCs a table size apart share an entry, so a miss
-/// gives the entry back to the block it missed. An entry holding no block has PC 1 (no instruction
-/// is at an odd address); a new table is all zero instead, which matches no PC either as long as
-/// its first entry (the only one PC 0 maps to) says 1: so it stays on the kernel's zero pages
-/// rather than touching 1 MiB at every start-up.
+/// gives the entry back to the block it missed. An empty table is all zero but for its first entry
+/// (the only one PC 0 maps to), whose PC is 1: no instruction is at an odd address, so no PC matches,
+/// and a new table stays on the kernel's zero pages rather than touching 1 MiB at every start-up.
+/// An invalidated entry says PC 1 too.
 /// </summary>
 internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
 {
@@ -53,10 +53,9 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
 
     public override void Flushed()
     {
-        for (int i = 0; i < JitRuntimeStubs.LookupEntries; i++)
-        {
-            *(uint*)(_entries + (i * JitRuntimeStubs.LookupEntryBytes)) = NoPc;
-        }
+        // No thread runs JIT code during a flush: the table empties as it was made.
+        NativeMemory.Clear(_entries, TableBytes);
+        *(uint*)_entries = NoPc;
     }
 
     private void Set(ulong pc, nint code)
