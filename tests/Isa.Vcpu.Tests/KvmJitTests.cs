@@ -50,6 +50,49 @@ public sealed class KvmJitTests
         Assert.True(engine.Statistics.Blocks > 0);
     }
 
+    /// <summary>
+    /// The profile's counters are written by code inside the vCPU, and the switch to resident
+    /// registers (a flush, stubs patched in place) happens between two runs: the loop goes on with
+    /// v0 and v1 in host registers and ends as it should.
+    /// </summary>
+    [KvmFact]
+    public void ALoopSwitchesToResidentRegistersInsideTheVcpu()
+    {
+        GuestIsa isa = IsaCatalog.Find("mips32el")!;
+        using var memory = new GuestMemory();
+        memory.Map(0x1_0000, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        memory.Map(0x2_0000, GuestMemory.PageSize, MemoryPermissions.ReadWrite);
+        uint[] program =
+        [
+            0x24020000, // addiu v0, zero, 0
+            0x3C030001, // lui v1, 1 (65536 iterations)
+            0x24420003, // loop: addiu v0, v0, 3
+            0x2463FFFF, // addiu v1, v1, -1
+            0x1460FFFD, // bnez v1, loop
+            0x00000000, // nop
+            0x3C040002, // lui a0, 2
+            0xAC820010, // sw v0, 16(a0)
+            0x0000000D, // break
+        ];
+        memory.Poke(0x1_0000, program.SelectMany(BitConverter.GetBytes).ToArray());
+        using var engine = new JitEngine(isa, memory, Kvm with { ResidentProfileInstructions = 20_000 });
+        ICpu cpu = engine.CreateCpu();
+        cpu.Pc = 0x1_0000;
+        CpuExit exit;
+        int runs = 0;
+        do
+        {
+            exit = cpu.Run(5_000);
+        }
+        while (exit.Kind == TrapKind.BudgetExhausted && ++runs < 1000);
+
+        Assert.Equal(TrapKind.Breakpoint, exit.Kind);
+        Assert.Equal(3UL * 65536, cpu.GetRegister(0, 2));
+        Assert.Equal(3u * 65536, memory.Read32(0x2_0010));
+        Assert.Contains("v0", engine.Statistics.ResidentRegisters, StringComparison.Ordinal);
+        Assert.True(engine.Statistics.Flushes >= 1);
+    }
+
     [KvmTheory]
     [InlineData("mips32el")]
     [InlineData("mips32")]
@@ -62,7 +105,7 @@ public sealed class KvmJitTests
             Assert.Fail($"no ISA {isaName}: the catalog is {string.Join(", ", IsaCatalog.All.Select(i => i.Name))}");
         }
 
-        LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, Sequences);
+        LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, Kvm, 0x4b56, Sequences, randomResidents: true);
     }
 
     /// <summary>

@@ -46,6 +46,8 @@ internal sealed class BlockTranslator
     // from the start, or the block ends before them (a jump, a delay slot), instead of an exception per translation.
     private readonly HashSet<ulong> _failedWords = [];
 
+    private nint _runCounter;
+
     public BlockTranslator(GuestIsa isa, GuestMemory memory, JitOptions options, JitRuntimeStubs stubs)
     {
         _isa = isa;
@@ -58,6 +60,12 @@ internal sealed class BlockTranslator
         _result = new TranslatedBlock(_assembler);
     }
 
+    /// <summary>
+    /// The guest registers resident in host registers across every block of the engine (see
+    /// <see cref="X64Emitter.Home.Resident"/>); set only while no translated code exists.
+    /// </summary>
+    public X64Emitter.Home[] Resident { get; set; } = [];
+
     /// <summary>Why the last translation stopped early (for tracing).</summary>
     public string? LastFailure { get; private set; }
 
@@ -65,9 +73,11 @@ internal sealed class BlockTranslator
     /// The block at <paramref name="pc"/>, or null if its first instruction must be interpreted. The
     /// result is the translator's own, valid until its next translation.
     /// </summary>
-    public TranslatedBlock? Translate(ulong pc)
+    /// <param name="runCounter">Where set, the address of a counter the block increments at each run (a profile).</param>
+    public TranslatedBlock? Translate(ulong pc, nint runCounter = 0)
     {
         LastFailure = null;
+        _runCounter = runCounter;
         List<GuestInstruction> instructions = Decode(pc);
         int native = instructions.Count;
         HashSet<int> callOuts = _callOuts;
@@ -106,6 +116,9 @@ internal sealed class BlockTranslator
 
         return null;
     }
+
+    /// <summary>The guest registers the last block translated uses (state offset, reads and writes), from its dry run.</summary>
+    public Dictionary<int, int> RegisterUses => _counter.Uses;
 
     /// <summary>How many instructions the block at <paramref name="pc"/> would hold (through its jump and delay slot).</summary>
     public int Length(ulong pc) => Decode(pc).Count;
@@ -180,7 +193,7 @@ internal sealed class BlockTranslator
         X64Emitter e = _emitter;
         e.Reset(direct ? branch : -1);
         counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest);
-        e.AllocateHomes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_busiest));
+        e.AllocateHomes(Resident, BlockHomes(_busiest));
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
         TranslatedBlock result = _result;
@@ -194,7 +207,8 @@ internal sealed class BlockTranslator
         e.Bind(ref entry);
         a.sub(budget, native);
         a.jl(exhausted);
-        LoadHomes(a, e.Homes);
+        CountRun(a);
+        X64Emitter.LoadHomes(a, e.Homes, resident: false);
         foreach (int i in order)
         {
             GuestInstruction insn = instructions[i];
@@ -284,7 +298,7 @@ internal sealed class BlockTranslator
         }
 
         // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
-        WriteBack(a, e.Homes);
+        X64Emitter.StoreHomes(a, e.Homes);
         Label first = starts[order[0]];
         if (e.DirectTarget is { } taken)
         {
@@ -298,7 +312,7 @@ internal sealed class BlockTranslator
             }
             else
             {
-                WriteBack(a, e.Homes);
+                X64Emitter.StoreHomes(a, e.Homes);
                 LinkTo(taken);
             }
         }
@@ -319,7 +333,7 @@ internal sealed class BlockTranslator
                 Label skip = e.SkipDelaySlot;
                 e.Bind(ref skip);
                 a.sub(budget, 1);
-                WriteBack(a, e.Homes);
+                X64Emitter.StoreHomes(a, e.Homes);
                 a.jmp((ulong)_stubs.IndirectJump);
             }
         }
@@ -385,7 +399,7 @@ internal sealed class BlockTranslator
         {
             Label l = stub.Label;
             e.Bind(ref l);
-            WriteBack(a, e.Homes);
+            X64Emitter.StoreHomes(a, e.Homes);
             a.add(budget, native - stub.Index);
             if (stub.AfterCallOut)
             {
@@ -440,18 +454,59 @@ internal sealed class BlockTranslator
         return result;
     }
 
+    /// <summary>The busiest registers that are not resident, as many as the home registers left for the block.</summary>
+    private ReadOnlySpan<int> BlockHomes(List<int> busiest)
+    {
+        int room = X64Emitter.HomeCount(_options.Addressing) - Resident.Length, kept = 0;
+        for (int i = 0; i < busiest.Count && kept < room; i++)
+        {
+            if (!IsResident(busiest[i]))
+            {
+                busiest[kept++] = busiest[i];
+            }
+        }
+
+        busiest.RemoveRange(kept, busiest.Count - kept);
+
+        return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(busiest);
+    }
+
+    private bool IsResident(int offset)
+    {
+        foreach (X64Emitter.Home h in Resident)
+        {
+            if (h.Offset == offset)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A loop back to the block's start keeps the guest registers in host registers while the budget lasts.</summary>
     private void LoopBack(ulong pc, int native, Label first)
     {
         Assembler a = _assembler;
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
+        CountRun(a);
         a.sub(budget, native);
         a.jge(first);
         a.add(budget, native);
-        WriteBack(a, _emitter.Homes);
+        X64Emitter.StoreHomes(a, _emitter.Homes);
         a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)pc);
         a.mov(eax, (int)ExitReason.Budget);
         a.jmp((ulong)_stubs.Exit);
+    }
+
+    /// <summary>One more run of the block, where a profile counts them (RAX is free at a block's start).</summary>
+    private void CountRun(Assembler a)
+    {
+        if (_runCounter != 0)
+        {
+            a.mov(rax, (long)_runCounter);
+            a.inc(__qword_ptr[rax]);
+        }
     }
 
     /// <summary>A jump to the block at <paramref name="target"/>, patched once it is translated; until then an exit that asks for the link.</summary>
@@ -549,7 +604,7 @@ internal sealed class BlockTranslator
     {
         // Every home, not only those written so far: a loop back to the block's start carries values
         // written later in the block into this point.
-        WriteBack(a, e.Homes, all: true);
+        X64Emitter.StoreHomes(a, e.Homes, all: true);
         a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)insn.Pc);
         a.mov(__dword_ptr[rbx + _isa.StateLayout.NextPcOffset], (uint)(insn.Pc + (ulong)_insnBytes));
         bool windows = OperatingSystem.IsWindows();
@@ -558,26 +613,11 @@ internal sealed class BlockTranslator
         a.call(__qword_ptr[rbx + JitContext.CallOutFunction]);
 
         // The homes come back before the trap test: the trap path writes them back too.
-        LoadHomes(a, e.Homes);
+        X64Emitter.LoadHomes(a, e.Homes, resident: true);
 
         a.test(eax, eax);
         a.jne(e.NewTrapStub(TrapKind.None, afterCallOut: true));
         e.ForgetKnownValues();
-    }
-
-    private static void LoadHomes(Assembler a, ReadOnlySpan<X64Emitter.Home> homes)
-    {
-        foreach (X64Emitter.Home h in homes)
-        {
-            if (h.Bytes == 8)
-            {
-                a.mov(new AssemblerRegister64(Register.RAX + h.Register), __qword_ptr[rbx + h.Offset]);
-            }
-            else
-            {
-                a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
-            }
-        }
     }
 
     // HashSet.Overlaps enumerates its argument through IEnumerable: a boxed enumerator per call.
@@ -595,26 +635,6 @@ internal sealed class BlockTranslator
     }
 
     private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
-
-    private static void WriteBack(Assembler a, ReadOnlySpan<X64Emitter.Home> homes, bool all = false)
-    {
-        foreach (X64Emitter.Home h in homes)
-        {
-            if (!h.Written && !all)
-            {
-                continue;
-            }
-
-            if (h.Bytes == 8)
-            {
-                a.mov(__qword_ptr[rbx + h.Offset], new AssemblerRegister64(Register.RAX + h.Register));
-            }
-            else
-            {
-                a.mov(__dword_ptr[rbx + h.Offset], new AssemblerRegister32(Register.EAX + h.Register));
-            }
-        }
-    }
 
     private readonly record struct GuestInstruction(ulong Pc, ulong Word, InstructionFlags Flags, bool InDelaySlot, bool Valid);
 }

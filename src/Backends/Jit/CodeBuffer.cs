@@ -161,6 +161,30 @@ internal sealed class CodeBuffer : IDisposable
         _space.Write(site + 1, bytes);
     }
 
+    /// <summary>
+    /// Rewrites the <paramref name="room"/> bytes at <paramref name="at"/> with the code of
+    /// <paramref name="assembler"/> (position-independent, no labels), followed by a short jump over
+    /// what is left of the room. No thread may run that code meanwhile.
+    /// </summary>
+    public void Patch(nint at, int room, Assembler assembler)
+    {
+        (byte[] code, _) = Assemble(assembler, at);
+        if (code.Length + 2 > room || room - code.Length - 2 > sbyte.MaxValue)
+        {
+            throw new InvalidOperationException($"{code.Length} bytes of code do not fit in a patch area of {room}");
+        }
+
+        Span<byte> bytes = stackalloc byte[room];
+        bytes.Fill(0xCC); // int3: never reached
+        code.CopyTo(bytes);
+        bytes[code.Length] = 0xEB; // jmp rel8 to the end of the area
+        bytes[code.Length + 1] = (byte)(room - code.Length - 2);
+        lock (_lock)
+        {
+            _space.Write(at, bytes);
+        }
+    }
+
     /// <summary>Gives the chunk back. No thread may still run code from it.</summary>
     public void Dispose() => _space.Dispose();
 

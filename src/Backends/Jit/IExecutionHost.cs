@@ -17,6 +17,9 @@ public interface IExecutionHost
     /// <summary>The engine's stubs, emitted with <see cref="Jumps"/>, exist: the host learns where to enter and where misses go.</summary>
     internal void Start(JitRuntimeStubs stubs);
 
+    /// <summary>Zeroed memory that the host and the generated code both read and write (counters), freed with the host.</summary>
+    internal nint AllocateData(int bytes);
+
     /// <summary>Makes the calling host thread ready to run code against <paramref name="memory"/>.</summary>
     void PrepareThread(GuestMemory memory);
 

@@ -7,6 +7,7 @@ namespace Isa.Backends.Jit;
 internal sealed unsafe class InProcessHost(MemoryAddressing addressing, int instructionShift) : IExecutionHost, IDisposable
 {
     private readonly LookupTable _jumps = new(instructionShift);
+    private readonly List<nint> _data = [];
     private nint _entry;
 
     public MemoryAddressing Addressing { get; } = addressing;
@@ -23,9 +24,32 @@ internal sealed unsafe class InProcessHost(MemoryAddressing addressing, int inst
         }
     }
 
+    nint IExecutionHost.AllocateData(int bytes)
+    {
+        nint p = (nint)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)bytes);
+        lock (_data)
+        {
+            _data.Add(p);
+        }
+
+        return p;
+    }
+
     public void AttachCpu(nint state, int stateBytes) => _jumps.Attach(state);
 
     public int Run(nint state, nint hostCode) => ((delegate* unmanaged<nint, nint, int>)_entry)(state, hostCode);
 
-    public void Dispose() => _jumps.Dispose();
+    public void Dispose()
+    {
+        _jumps.Dispose();
+        lock (_data)
+        {
+            foreach (nint p in _data)
+            {
+                System.Runtime.InteropServices.NativeMemory.Free((void*)p);
+            }
+
+            _data.Clear();
+        }
+    }
 }

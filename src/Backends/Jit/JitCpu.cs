@@ -142,6 +142,7 @@ internal sealed unsafe class JitCpu : ICpu
 
             ExitReason reason;
             nint exitSite;
+            long before = budget;
             try
             {
                 reason = (ExitReason)host.Run((nint)_state, block.Entry);
@@ -158,6 +159,7 @@ internal sealed unsafe class JitCpu : ICpu
             }
 
             _engine.Statistics.CountExit(reason == ExitReason.Lookup);
+            _engine.Ran(before - budget);
             switch (reason)
             {
                 case ExitReason.Link:

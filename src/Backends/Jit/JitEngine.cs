@@ -28,6 +28,7 @@ public sealed unsafe class JitEngine : IDisposable
     private int _inCode;          // threads between EnterCode and LeaveCode
     private int _flushRequested;  // set while a flush waits for those threads and resets the space
     private long _generation;     // flushes so far: code addresses from an older generation are gone
+    private ResidentProfile? _profile; // until the resident registers are chosen
 
     public JitEngine(GuestIsa isa, GuestMemory memory, JitOptions? options = null)
     {
@@ -60,6 +61,15 @@ public sealed unsafe class JitEngine : IDisposable
             Stubs = JitRuntimeStubs.Create(Code, Options.Addressing, isa.StateLayout.PcOffset, isa.StateLayout.NextPcOffset, _jumps, vcpu ? Vcpu.VcpuProtocol.ExitPort : (ushort)0);
             Host.Start(Stubs);
             _translator = new BlockTranslator(isa, memory, Options, Stubs);
+            if (Options.ResidentRegisters is { } resident)
+            {
+                SetResident(X64.X64Emitter.ResidentHomes(isa, Options.Addressing, [.. resident]));
+            }
+            else if (Options.ResidentRegisterCount > 0)
+            {
+                _profile = new ResidentProfile(Host.AllocateData(ResidentProfile.CounterBytes));
+            }
+
             Code.KeepPlaced(); // the stubs (the engine's and the host's) outlive flushes: every block jumps to them
         }
         catch
@@ -169,7 +179,7 @@ public sealed unsafe class JitEngine : IDisposable
             }
 
             long start = Stopwatch.GetTimestamp();
-            TranslatedBlock? t = _translator.Translate(pc);
+            TranslatedBlock? t = _translator.Translate(pc, _profile?.NextCounter ?? 0);
             long translated = Stopwatch.GetTimestamp();
             Statistics.EmitTicks += translated - start;
             JitBlock? block = null;
@@ -209,6 +219,7 @@ public sealed unsafe class JitEngine : IDisposable
                 // What outlives the translation: the block and its arrays.
                 block = new JitBlock(pc, t.EndPc, t.Length, addresses[0], codeStart, codeSize, t.Homes.ToArray(), addresses.Slice(1, t.InstructionStarts.Length).ToArray(), t.DelaySlot, t.SlotRestartsAtBranch);
                 _byAddress.Add(block);
+                _profile?.Placed(_translator.RegisterUses);
                 Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;
                 end = t.EndPc;
                 Statistics.Blocks++;
@@ -219,7 +230,7 @@ public sealed unsafe class JitEngine : IDisposable
             _blocks[pc] = block;
             if (Trace)
             {
-                TraceOut.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {_translator.LastFailure} {(t is null ? "interp " + DisassembleAt(pc) : "")}");
+                TraceOut.WriteLine($"jit: {Stopwatch.GetElapsedTime(start).TotalMicroseconds:0}us 0x{pc:x8} {t?.Length ?? 0} insns -> 0x{end:x8} {(block is null ? "" : $"code +0x{block.CodeStart - JitCode.Shared.Start:x} ")}{_translator.LastFailure} {(t is null ? "interp " + DisassembleAt(pc) : "")}");
                 if (TraceCode && t is not null)
                 {
                     for (ulong p = pc; p < end; p += (ulong)Isa.InstructionBytes)
@@ -250,6 +261,66 @@ public sealed unsafe class JitEngine : IDisposable
             Statistics.TranslationTicks += Stopwatch.GetTimestamp() - start;
             return block;
         }
+    }
+
+    /// <summary>
+    /// A thread ran <paramref name="instructions"/> guest instructions in JIT code (and is out of it
+    /// now): once the profile has seen enough, the resident registers are chosen and everything
+    /// translated so far is flushed, to be translated again for them.
+    /// </summary>
+    internal void Ran(long instructions)
+    {
+        ResidentProfile? profile = Volatile.Read(ref _profile);
+        if (profile is null || !profile.Ran(instructions, Options.ResidentProfileInstructions))
+        {
+            return;
+        }
+
+        X64.X64Emitter.Home[] homes;
+        long generation;
+        lock (_lock)
+        {
+            if (_profile != profile)
+            {
+                return;
+            }
+
+            int count = Math.Min(Options.ResidentRegisterCount, X64.X64Emitter.HomeCount(Options.Addressing));
+            homes = X64.X64Emitter.ResidentHomes(Isa, Options.Addressing, profile.Choose(Isa, count));
+            generation = _generation;
+        }
+
+        Flush(generation, homes);
+    }
+
+    /// <summary>For the trace: the name of the register at a state offset.</summary>
+    private string RegisterName(int offset)
+    {
+        for (int file = 0; file < Isa.Registers.Count; file++)
+        {
+            (int start, int bytes) = Isa.StateLayout.RegisterFiles[file];
+            int index = (offset - start) / bytes;
+            if (offset >= start && index < Isa.Registers[file].Count)
+            {
+                return Isa.Registers[file].ElementNames.Count > index ? Isa.Registers[file].ElementNames[index] : $"{Isa.Registers[file].Name}[{index}]";
+            }
+        }
+
+        return $"@{offset}";
+    }
+
+    /// <summary>Makes <paramref name="homes"/> the resident registers of the stubs and of the blocks translated from now on (no block may exist).</summary>
+    private void SetResident(X64.X64Emitter.Home[] homes)
+    {
+        Stubs.SetResident(Code, homes);
+        _translator.Resident = homes;
+        Statistics.ResidentRegisters = string.Join(" ", homes.Select(h => RegisterName(h.Offset)));
+        if (Trace)
+        {
+            TraceOut.WriteLine($"jit: resident registers {Statistics.ResidentRegisters}");
+        }
+
+        _profile = null; // its counters stay with the host, which frees them
     }
 
     /// <summary>A computed jump to <paramref name="block"/> missed: the table gets (back) its entry.</summary>
@@ -366,7 +437,8 @@ public sealed unsafe class JitEngine : IDisposable
     /// then every block, link and lookup-table entry goes and the space is reset. Nothing if another
     /// thread has flushed that generation already.
     /// </summary>
-    private void Flush(long generation)
+    /// <param name="resident">Also makes these the resident registers (the blocks flushed were translated for others).</param>
+    private void Flush(long generation, X64.X64Emitter.Home[]? resident = null)
     {
         lock (_flushGate)
         {
@@ -396,6 +468,11 @@ public sealed unsafe class JitEngine : IDisposable
                     _pages.Clear(); // still watched by the memory: a write reports a page with nothing to drop
                     _jumps.Flushed();
                     Code.Reset();
+                    if (resident is not null)
+                    {
+                        SetResident(resident);
+                    }
+
                     Volatile.Write(ref _generation, generation + 1);
                     Statistics.Flushes++;
                 }
@@ -480,6 +557,9 @@ public sealed class JitStatistics
 
     /// <summary>Times the code space was full and every translation was dropped (<see cref="JitOptions.CodeSpaceBytes"/>).</summary>
     public long Flushes { get; internal set; }
+
+    /// <summary>The guest registers kept in host registers across blocks (names, space-separated), once chosen.</summary>
+    public string? ResidentRegisters { get; internal set; }
 
     /// <summary>Returns to the dispatcher from JIT code (a lookup miss, a link request, a budget's end, a trap or call-out).</summary>
     public long Exits => _exits;

@@ -51,6 +51,30 @@ public sealed record JitOptions
     /// <summary>The largest code space: the process's whole JIT memory.</summary>
     public const long MaxCodeSpaceBytes = Host.JitCode.SharedCapacity;
 
+    /// <summary>
+    /// Guest registers (register file, element) kept in host registers across all blocks: loaded when
+    /// JIT code is entered and stored when it exits, so linked blocks pass them in registers. Null
+    /// (the default): the engine picks <see cref="ResidentRegisterCount"/> of them from a profile of
+    /// the first <see cref="ResidentProfileInstructions"/> guest instructions run in JIT code, then
+    /// translates again. At most as many as there are home registers (six; five with a base register).
+    /// </summary>
+    public IReadOnlyList<(int File, int Index)>? ResidentRegisters { get; init; }
+
+    /// <summary>
+    /// How many guest registers a profile makes resident (at most the home registers there are); the
+    /// home registers left serve each block's own busiest registers. 0: none.
+    /// </summary>
+    public int ResidentRegisterCount { get; init; } = 6;
+
+    /// <summary>How many guest registers can be resident with <paramref name="addressing"/>: the home registers.</summary>
+    public static int ResidentRegisterLimit(MemoryAddressing addressing) => X64.X64Emitter.HomeCount(addressing);
+
+    /// <summary>Whether element <paramref name="index"/> of <paramref name="isa"/>'s register file <paramref name="file"/> can be resident (at most 64 bits, not hardwired).</summary>
+    public static bool CanBeResident(Isa.Runtime.Cpu.GuestIsa isa, int file, int index) => X64.X64Emitter.CanBeResident(isa, file, index);
+
+    /// <summary>Guest instructions run in JIT code before the profile picks the resident registers (programs shorter than that never switch).</summary>
+    public long ResidentProfileInstructions { get; init; } = 20_000_000;
+
     /// <summary>Use the x64 templates specs carry; off, every instruction takes its generic lowering (to compare, and to test the fallback).</summary>
     public bool UseSpecTemplates { get; init; } = true;
 

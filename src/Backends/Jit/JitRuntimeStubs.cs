@@ -12,10 +12,18 @@ internal sealed class JitRuntimeStubs
     public const int LookupEntries = 65536;
     public const int LookupEntryBytes = 16;
 
-    private JitRuntimeStubs(IndirectJumps jumps, nint entry, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding)
+    // Room for the loads or the stores of every home register (mov r64, [rbx + disp32]: 7 bytes) and a jump past the rest.
+    private const int ResidentPatchBytes = (7 * 6) + 2;
+
+    private readonly nint _loads, _stores;
+
+    private JitRuntimeStubs(IndirectJumps jumps, nint entry, nint resume, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding, nint loads, nint stores)
     {
         Jumps = jumps;
+        _loads = loads;
+        _stores = stores;
         Entry = entry;
+        Resume = resume;
         Exit = exit;
         IndirectJump = indirectJump;
         LookupMiss = lookupMiss;
@@ -25,10 +33,16 @@ internal sealed class JitRuntimeStubs
     /// <summary>How computed jumps find their targets (the execution host's choice); blocks emit their jumps with it too.</summary>
     public IndirectJumps Jumps { get; }
 
+    /// <summary>The guest registers the stubs load at every entry and store at every exit (<see cref="X64.X64Emitter.Home.Resident"/>).</summary>
+    public X64.X64Emitter.Home[] Resident { get; private set; } = [];
+
     /// <summary><c>int Enter(state, hostCode)</c>: saves the host's callee-saved registers, runs until an exit, returns its reason.</summary>
     public nint Entry { get; }
 
-    /// <summary>Jumped to with the reason in EAX: restores the host registers and returns from <see cref="Entry"/>.</summary>
+    /// <summary>Where a host that sets up the registers itself (a vCPU) starts JIT code: loads the resident guest registers, jumps to RDX.</summary>
+    public nint Resume { get; }
+
+    /// <summary>Jumped to with the reason in EAX: stores the resident guest registers, restores the host registers and returns from <see cref="Entry"/>.</summary>
     public nint Exit { get; }
 
     /// <summary>Jumped to when the next guest PC (in the state's NextPc) is only known at run time.</summary>
@@ -44,7 +58,8 @@ internal sealed class JitRuntimeStubs
     public static JitRuntimeStubs Create(CodeBuffer code, MemoryAddressing addressing, int pcOffset, int nextPcOffset, IndirectJumps jumps, ushort vcpuExitPort = 0)
     {
         var a = new Assembler(64);
-        Label entry = a.CreateLabel(), exit = a.CreateLabel(), indirect = a.CreateLabel(), landing = a.CreateLabel(), miss = a.CreateLabel();
+        Label entry = a.CreateLabel(), resume = a.CreateLabel(), exit = a.CreateLabel(), leave = a.CreateLabel(), indirect = a.CreateLabel(), landing = a.CreateLabel(), miss = a.CreateLabel();
+        var patchArea = new byte[ResidentPatchBytes];
         AssemblerRegister64[] saved = [rbx, rbp, r12, r13, r14, r15, rsi, rdi];
 
         a.Label(ref entry);
@@ -56,7 +71,11 @@ internal sealed class JitRuntimeStubs
         a.sub(rsp, 8);
         bool windows = OperatingSystem.IsWindows();
         a.mov(rbx, windows ? rcx : rdi);
-        a.mov(rax, windows ? rdx : rsi);
+        if (!windows)
+        {
+            a.mov(rdx, rsi);
+        }
+
         a.mov(__qword_ptr[rbx + JitContext.SavedRsp], rsp);
         if (addressing == MemoryAddressing.BaseRegister)
         {
@@ -65,9 +84,17 @@ internal sealed class JitRuntimeStubs
 
         AssemblerRegister64 budget = X64.X64Emitter.BudgetRegister(addressing);
         a.mov(budget, __qword_ptr[rbx + JitContext.Budget]);
-        a.jmp(rax);
 
+        // The loads of the resident guest registers (patched by SetResident), then the jump into the code.
+        a.Label(ref resume);
+        a.db(patchArea);
+        a.jmp(rdx);
+
+        // The stores of the resident guest registers (patched likewise). The fault landing pad leaves
+        // after them: the fault recovery stores every home of the block from the registers it saved.
         a.Label(ref exit);
+        a.db(patchArea);
+        a.Label(ref leave);
         a.mov(__qword_ptr[rbx + JitContext.Budget], budget);
         if (vcpuExitPort != 0)
         {
@@ -100,10 +127,28 @@ internal sealed class JitRuntimeStubs
         }
 
         a.mov(eax, (int)ExitReason.HostFault);
-        a.jmp(exit);
+        a.jmp(leave);
 
-        CodeBuffer.Placed placed = code.Place(a, [entry, exit, indirect, miss, landing]);
-        return new JitRuntimeStubs(jumps, placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4]);
+        CodeBuffer.Placed placed = code.Place(a, [entry, resume, exit, indirect, miss, landing]);
+        var stubs = new JitRuntimeStubs(jumps, placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4], placed.Labels[5], placed.Labels[1], placed.Labels[2]);
+        stubs.SetResident(code, []);
+        return stubs;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="resident"/> the guest registers the entry loads and the exit stores, in
+    /// place (the stubs keep their addresses). No thread may run JIT code meanwhile, and no block
+    /// translated for other resident registers may stay.
+    /// </summary>
+    public void SetResident(CodeBuffer code, X64.X64Emitter.Home[] resident)
+    {
+        var a = new Assembler(64);
+        X64.X64Emitter.LoadHomes(a, resident, resident: true);
+        code.Patch(_loads, ResidentPatchBytes, a);
+        a.Reset();
+        X64.X64Emitter.StoreHomes(a, resident, all: true);
+        code.Patch(_stores, ResidentPatchBytes, a);
+        Resident = resident;
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
 
     private readonly IHypervisor _hypervisor;
     private readonly VcpuStubs _stubs;
+    private nint _resume; // the engine's stub that loads the resident guest registers and jumps to RDX
     private readonly VcpuAddressSpace _space;
     private readonly VcpuBlockTable _table;
     private readonly GuestMemory _memory;
@@ -48,7 +49,18 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
 
     IndirectJumps IExecutionHost.Jumps => _table;
 
-    void IExecutionHost.Start(JitRuntimeStubs stubs) => _table.Start(stubs.LookupMiss);
+    void IExecutionHost.Start(JitRuntimeStubs stubs)
+    {
+        _resume = stubs.Resume;
+        _table.Start(stubs.LookupMiss);
+    }
+
+    nint IExecutionHost.AllocateData(int bytes)
+    {
+        nint p = _space.Allocate((ulong)bytes);
+        _space.MapHost(p, bytes);
+        return p;
+    }
 
     public string Name => _hypervisor.Name;
 
@@ -153,14 +165,15 @@ internal sealed unsafe class VcpuHost : IExecutionHost, IDisposable
         public int Run(nint state, nint hostCode)
         {
             _registers = default;
-            _registers.Rip = (ulong)hostCode;
+            _registers.Rip = (ulong)_host._resume;
+            _registers[GeneralRegisters.Rdx] = (ulong)hostCode;
             long generation = _host._space.Generation;
             if (generation != _generation)
             {
                 // Page-table entries changed since this vCPU last ran: the vCPU reloads CR3 (flushing its TLB) first.
                 Volatile.Write(ref _generation, generation);
                 _registers.Rip = (ulong)_host._stubs.FlushEntry;
-                _registers[GeneralRegisters.Rcx] = (ulong)hostCode;
+                _registers[GeneralRegisters.Rcx] = (ulong)_host._resume;
             }
 
             _registers.Rflags = GeneralRegisters.ReservedFlag;

@@ -21,7 +21,7 @@ public sealed class RunCommand : Command
 {
     public override string Name => "run";
 
-    public override string Synopsis => "isa run [--engine jit|interp|kvm|whpx|auto] [--code-space SIZE] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
+    public override string Synopsis => "isa run [--engine jit|interp|kvm|whpx|auto] [--code-space SIZE] [--resident COUNT] [--resident-after N] [--sysroot DIR] [--strace] [--timeout SECONDS] [--isa NAME] PROGRAM [ARGS...]";
 
     public override string Summary => "run a Linux guest program (MIPS o32) with its syscalls emulated";
 
@@ -29,7 +29,7 @@ public sealed class RunCommand : Command
 
     /// <summary>The documented options, plus the hidden ones the runtime gives a forked or executed emulator.</summary>
     protected override IReadOnlyCollection<string> ValueOptions =>
-        ["--engine", "--code-space", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
+        ["--engine", "--code-space", "--resident", "--resident-after", "--sysroot", "--timeout", "--isa", GuestLauncher.ResumeForkOption, GuestLauncher.InheritFdsOption, GuestLauncher.Argv0Option, GuestLauncher.SignalStateOption];
 
     protected override IReadOnlyCollection<string> FlagOptions => ["--strace", "--stats", "--no-templates"];
 
@@ -45,6 +45,9 @@ public sealed class RunCommand : Command
         "--no-templates      the JIT ignores the specs' x64 templates (generic lowering only, to compare)",
         "--code-space SIZE   the JIT's code space (bytes, or with a K, M or G suffix; default 256M): when full,",
         "                    every translation is dropped and translation starts again",
+        "--resident COUNT    how many guest registers the JIT keeps in host registers across blocks (0 to 6,",
+        "                    default 6; 5 at most with base-register addressing), picked by a profile of",
+        "--resident-after N  the first N guest instructions run in JIT code (default 20000000)",
         "--isa NAME          the ISA, when the ELF header is not enough",
     ];
 
@@ -85,6 +88,16 @@ public sealed class RunCommand : Command
         if (arguments.Value("--code-space") is { } codeSpace)
         {
             jitOptions = jitOptions with { CodeSpaceBytes = ParseSize("--code-space", codeSpace) };
+        }
+
+        if (arguments.Value("--resident") is { } resident)
+        {
+            jitOptions = jitOptions with { ResidentRegisterCount = (int)ParseCount("--resident", resident, 0, 6) };
+        }
+
+        if (arguments.Value("--resident-after") is { } after)
+        {
+            jitOptions = jitOptions with { ResidentProfileInstructions = ParseCount("--resident-after", after, 1, long.MaxValue) };
         }
 
         string? sysroot = arguments.Value("--sysroot");
@@ -186,7 +199,7 @@ public sealed class RunCommand : Command
             {
                 JitStatistics j = jit.Statistics;
                 double t = j.TranslationTime.TotalSeconds;
-                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.00} million/s), {j.Invalidations} invalidated, {j.Flushes} flushes ({j})");
+                Console.Error.WriteLine($"isa: jit: {j.Blocks} blocks, {j.GuestInstructions} guest instructions translated in {t:0.000} s ({j.GuestInstructions / Math.Max(t, 1e-9) / 1e6:0.00} million/s), {j.Invalidations} invalidated, {j.Flushes} flushes, resident: {j.ResidentRegisters ?? "none"} ({j})");
             }
         }
 
@@ -254,7 +267,25 @@ public sealed class RunCommand : Command
             yield return "--code-space";
             yield return jit.CodeSpaceBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+
+        var defaults = new JitOptions();
+        if (jit.ResidentRegisterCount != defaults.ResidentRegisterCount)
+        {
+            yield return "--resident";
+            yield return jit.ResidentRegisterCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (jit.ResidentProfileInstructions != defaults.ResidentProfileInstructions)
+        {
+            yield return "--resident-after";
+            yield return jit.ResidentProfileInstructions.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
+
+    private static long ParseCount(string option, string text, long min, long max)
+        => long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value) && value >= min && value <= max
+            ? value
+            : throw new CommandException($"{option} takes a whole number from {min}{(max == long.MaxValue ? " up" : $" to {max}")}, not '{text}'");
 
     /// <summary>A code-space size in bytes, or with a K, M or G suffix (powers of 1024).</summary>
     private static long ParseSize(string option, string text)

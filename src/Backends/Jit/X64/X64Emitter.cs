@@ -10,7 +10,7 @@ namespace Isa.Backends.Jit.X64;
 /// calls it. Values are kept in canonical form (a 64-bit register holding the value zero- or
 /// sign-extended by its type). Guest registers get a host register for the whole block on first use
 /// (loaded by the block's prologue, stored back at every exit), so control flow inside an instruction
-/// never has to reconcile allocations. Constants fold, including guest registers whose value the
+/// never has to reconcile allocations; the engine's resident registers keep theirs across blocks. Constants fold, including guest registers whose value the
 /// block knows; a comparison feeding an <c>If</c> or a <c>Select</c> stays in the flags.
 /// </summary>
 internal sealed partial class X64Emitter : IJitEmitter
@@ -209,10 +209,22 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// Gives the <paramref name="preferred"/> guest registers (state offsets) their host registers now,
     /// in the order of their offsets, so the set is fixed for the whole block: no other register gets one.
     /// </summary>
-    public void AllocateHomes(ReadOnlySpan<int> preferred)
+    public void AllocateHomes(ReadOnlySpan<Home> resident, ReadOnlySpan<int> preferred)
     {
         _restrictHomes = true;
-        _preferredHomes.AddRange(preferred);
+        foreach (Home home in resident)
+        {
+            _homes[_homeCount++] = home;
+        }
+
+        foreach (int offset in preferred)
+        {
+            if (HomeIndex(offset) < 0)
+            {
+                _preferredHomes.Add(offset);
+            }
+        }
+
         _preferredHomes.Sort();
         foreach (int offset in _preferredHomes)
         {
@@ -223,6 +235,82 @@ internal sealed partial class X64Emitter : IJitEmitter
                 {
                     HomeOf(file, offset);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The homes of the guest <paramref name="registers"/> (file, index) made resident for a whole
+    /// engine: the first home registers, in order. Throws if one cannot have a home.
+    /// </summary>
+    public static Home[] ResidentHomes(GuestIsa isa, MemoryAddressing addressing, ReadOnlySpan<(int File, int Index)> registers)
+    {
+        int[] candidates = addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
+        if (registers.Length > candidates.Length)
+        {
+            throw new ArgumentException($"at most {candidates.Length} guest registers can be resident, not {registers.Length}", nameof(registers));
+        }
+
+        var homes = new Home[registers.Length];
+        for (int i = 0; i < registers.Length; i++)
+        {
+            (int file, int index) = registers[i];
+            if (file < 0 || file >= isa.Registers.Count || !CanBeResident(isa, file, index) || registers[..i].Contains(registers[i]))
+            {
+                throw new ArgumentException($"register {file}:{index} cannot be resident in a host register (a file's element of at most 64 bits, not hardwired, once)", nameof(registers));
+            }
+
+            homes[i] = new Home(isa.StateLayout.RegisterOffset(file, index), candidates[i], isa.StateLayout.RegisterFiles[file].ElementBytes, false, Resident: true);
+        }
+
+        return homes;
+    }
+
+    /// <summary>Whether element <paramref name="index"/> of register file <paramref name="file"/> can live in a host register.</summary>
+    public static bool CanBeResident(GuestIsa isa, int file, int index)
+    {
+        RegisterFileInfo info = isa.Registers[file];
+        return index >= 0 && index < info.Count && isa.StateLayout.RegisterFiles[file].ElementBytes <= 8 && info.Bits <= 64 && !info.HardwiredZero.Contains(index);
+    }
+
+    /// <summary>Loads the homes from the state (the resident ones only with <paramref name="resident"/>).</summary>
+    public static void LoadHomes(Assembler a, ReadOnlySpan<Home> homes, bool resident)
+    {
+        foreach (Home h in homes)
+        {
+            if (h.Resident && !resident)
+            {
+                continue;
+            }
+
+            if (h.Bytes == 8)
+            {
+                a.mov(new AssemblerRegister64(Register.RAX + h.Register), __qword_ptr[rbx + h.Offset]);
+            }
+            else
+            {
+                a.mov(new AssemblerRegister32(Register.EAX + h.Register), __dword_ptr[rbx + h.Offset]);
+            }
+        }
+    }
+
+    /// <summary>Stores the homes the block wrote (the resident ones are the exit stub's), or with <paramref name="all"/> every home.</summary>
+    public static void StoreHomes(Assembler a, ReadOnlySpan<Home> homes, bool all = false)
+    {
+        foreach (Home h in homes)
+        {
+            if (!all && (!h.Written || h.Resident))
+            {
+                continue;
+            }
+
+            if (h.Bytes == 8)
+            {
+                a.mov(__qword_ptr[rbx + h.Offset], new AssemblerRegister64(Register.RAX + h.Register));
+            }
+            else
+            {
+                a.mov(__dword_ptr[rbx + h.Offset], new AssemblerRegister32(Register.EAX + h.Register));
             }
         }
     }
@@ -1075,7 +1163,12 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     private static AssemblerRegister8 R8(int r) => new(r < 4 ? Register.AL + r : Register.SPL + (r - 4));
 
-    public readonly record struct Home(int Offset, int Register, int Bytes, bool Written);
+    /// <summary>
+    /// A guest register kept in a host register. A resident one (<see cref="ResidentRegisters"/>) stays
+    /// there across linked blocks: the entry stub loads it, the exit stub stores it, so a block
+    /// neither loads it in its prologue nor stores it at its exits.
+    /// </summary>
+    public readonly record struct Home(int Offset, int Register, int Bytes, bool Written, bool Resident = false);
 
     public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind, bool AfterCallOut);
 

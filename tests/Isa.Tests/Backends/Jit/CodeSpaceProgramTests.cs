@@ -41,6 +41,26 @@ public sealed partial class CodeSpaceProgramTests
         Assert.True(long.Parse(flushes.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 2, stats);
     }
 
+    /// <summary>
+    /// The switch to profiled resident registers (a flush, then every block translated again for
+    /// them) early in the run, with threads, signals, fork and a big-endian guest.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Programs))]
+    public void ProgramSwitchesToResidentRegistersAndMatchesTheInterpreter(string target, string name)
+    {
+        string program = RepoPaths.Require(Path.Combine(RepoPaths.Deps, "programs", target, name), "bash scripts/build-test-programs.sh");
+        string run = $"dotnet {RepoPaths.IsaDll} run --sysroot /usr/mipsel-linux-gnu";
+        (string expected, int expectedStatus, _) = Shell($"{run} --engine interp {program}");
+        (string actual, int actualStatus, string stats) = Shell($"{run} --engine jit --resident-after 5000 --stats {program}");
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(expectedStatus, actualStatus);
+        Match resident = ResidentPattern().Match(stats);
+        Assert.True(resident.Success, stats);
+        Assert.Equal(6, resident.Groups[1].Value.Split(' ').Length);
+    }
+
     [Fact]
     public void ACodeSpaceSizeOutsideTheLimitsIsAClearError()
     {
@@ -52,6 +72,9 @@ public sealed partial class CodeSpaceProgramTests
 
     [GeneratedRegex(@"(\d+) flushes")]
     private static partial Regex FlushesPattern();
+
+    [GeneratedRegex(@"resident: (\w+(?: \w+)*) \(")]
+    private static partial Regex ResidentPattern();
 
     private static (string Output, int Status, string Error) Shell(string command)
     {

@@ -128,5 +128,8 @@ public sealed class CodeSpaceTests
         Assert.Equal(
             ["--no-templates", "--code-space", "65536"],
             RunCommand.JitArguments(new JitOptions { UseSpecTemplates = false, CodeSpaceBytes = 64 << 10 }));
+        Assert.Equal(
+            ["--resident", "2", "--resident-after", "1000"],
+            RunCommand.JitArguments(new JitOptions { ResidentRegisterCount = 2, ResidentProfileInstructions = 1000 }));
     }
 }

@@ -18,7 +18,8 @@ internal static class LockstepHarness
     internal const uint DataSize = 0x0010_0000;
     private const int Length = 24;
 
-    public static void RandomSequencesMatchTheInterpreter(string isaName, JitOptions options, int salt, int sequences)
+    /// <param name="randomResidents">Every other sequence with guest registers resident in host registers across its blocks (a random set, as many as there are home registers).</param>
+    public static void RandomSequencesMatchTheInterpreter(string isaName, JitOptions options, int salt, int sequences, bool randomResidents = false)
     {
         GuestIsa isa = IsaCatalog.Find(isaName)!;
         var random = new Random(isaName.Aggregate(17, (h, c) => (h * 31) + c) ^ salt ^ 0x5eed); // stable across runs
@@ -37,7 +38,7 @@ internal static class LockstepHarness
                 words[k] = RandomEncoding(isa, index, random);
             }
 
-            RunBoth(isa, options, words, random.Next(), n);
+            RunBoth(isa, randomResidents && n % 2 == 1 ? options with { ResidentRegisters = RandomResidents(isa, options.Addressing, random) } : options, words, random.Next(), n);
         }
 
         Assert.Equal(Math.Min(candidates.Count, sequences * Length), covered.Count);
@@ -110,6 +111,25 @@ internal static class LockstepHarness
         cpu.Pc = Code;
         Assert.Equal(TrapKind.Breakpoint, cpu.Run(100).Kind);
         Assert.Equal(5UL, cpu.GetRegister(0, 2));
+    }
+
+    /// <summary>Registers of any file that can live in a host register, as many as the addressing mode has home registers.</summary>
+    internal static (int File, int Index)[] RandomResidents(GuestIsa isa, MemoryAddressing addressing, Random random)
+    {
+        var eligible = new List<(int File, int Index)>();
+        for (int file = 0; file < isa.Registers.Count; file++)
+        {
+            for (int i = 0; i < isa.Registers[file].Count; i++)
+            {
+                if (JitOptions.CanBeResident(isa, file, i))
+                {
+                    eligible.Add((file, i));
+                }
+            }
+        }
+
+        int count = Math.Min(eligible.Count, JitOptions.ResidentRegisterLimit(addressing));
+        return [.. eligible.OrderBy(_ => random.Next()).Take(count)];
     }
 
     /// <summary>

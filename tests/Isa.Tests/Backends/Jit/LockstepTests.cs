@@ -37,6 +37,17 @@ public sealed class LockstepTests
     public void RandomSequencesMatchTheInterpreter(string isaName, MemoryAddressing addressing)
         => LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, (int)addressing, Sequences);
 
+    /// <summary>
+    /// The same with guest registers resident in host registers across blocks (every other sequence
+    /// its own random set, of any register file): links, loops, call-outs, traps and faults between
+    /// blocks that keep them in registers.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RandomSequencesWithResidentRegistersMatchTheInterpreter(string isaName, MemoryAddressing addressing)
+        => LockstepHarness.RandomSequencesMatchTheInterpreter(
+            isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, 31 + (int)addressing, Sequences, randomResidents: true);
+
     /// <summary>The same without the optional CPU features (BMI2's shifts, LZCNT, MOVBE, FMA...): the fallbacks.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
@@ -108,7 +119,7 @@ public sealed class LockstepTests
         {
             foreach ((uint t0, uint t1) in new[] { (40u, 0u), (1u, 0x7FFF_FFFFu), (0u, 0x7FFF_FFFFu), (3u, 5u) })
             {
-                LockstepHarness.RunBoth(isa, options with { Addressing = (MemoryAddressing)(p % 2) }, programs[p], p, p, setup: cpu => Registers(cpu, t0, t1), budget: budget);
+                LockstepHarness.RunBoth(isa, WithResidents(options with { Addressing = (MemoryAddressing)(p % 2) }, (int)t0 + p), programs[p], p, p, setup: cpu => Registers(cpu, t0, t1), budget: budget);
             }
         }
     }
@@ -177,7 +188,7 @@ public sealed class LockstepTests
             {
                 (uint start, uint end) = walks[w];
 
-                LockstepHarness.RunBoth(isa, options with { Addressing = (MemoryAddressing)((p + w) % 2) }, programs[p].Words, p * 31 + w, p, budget: budget, memorySetup: Memory, setup: cpu =>
+                LockstepHarness.RunBoth(isa, WithResidents(options with { Addressing = (MemoryAddressing)((p + w) % 2) }, w + (p / 2)), programs[p].Words, p * 31 + w, p, budget: budget, memorySetup: Memory, setup: cpu =>
                 {
                     // a0, what the stores write: over the loop a word is a jal out of the page, a byte or
                     // halfword a jal or an addiu that moves on (not one that ends in a loop that never ends).
@@ -188,6 +199,16 @@ public sealed class LockstepTests
                 });
             }
         }
+    }
+
+    /// <summary>
+    /// On every other <paramref name="variant"/>, the MIPS registers these programs use (a1, t0, v0,
+    /// t1, a0, v1, ra: as many as there are home registers) resident across blocks.
+    /// </summary>
+    private static JitOptions WithResidents(JitOptions options, int variant)
+    {
+        (int, int)[] used = [(0, 5), (0, 8), (0, 2), (0, 9), (0, 4), (0, 3), (0, 31)];
+        return variant % 2 == 0 ? options : options with { ResidentRegisters = used[..JitOptions.ResidentRegisterLimit(options.Addressing)] };
     }
 
     private static bool SlotRestartsAtBranch(GuestIsa isa, ulong[] words)
