@@ -213,11 +213,6 @@ internal sealed class BlockTranslator
             starts[i] = a.CreateLabel();
             e.Bind(ref starts[i]);
             e.BeginInstruction(insn.Pc, i, insn.InDelaySlot, slotRestarts && i == branch + 1 ? (instructions[branch].Pc, branch) : null);
-            if (_captureCount > 0 && i == branch + 1)
-            {
-                e.CaptureForNext(_captures.AsSpan(0, _captureCount));
-            }
-
             if ((insn.Flags & InstructionFlags.Jump) != 0)
             {
                 // The successor unless a conditional jump jumps: after the delay slot, or the next one.
@@ -254,6 +249,12 @@ internal sealed class BlockTranslator
 
             try
             {
+                if (_captureCount > 0 && i == branch + 1)
+                {
+                    // The slot emitted before its branch: the branch's inputs it overwrites are copied first.
+                    e.CaptureForNext(_captures.AsSpan(0, _captureCount));
+                }
+
                 // A jump in a delay slot (unpredictable on MIPS) chains two pending targets: the interpreter's business.
                 bool jumpInDelaySlot = insn.InDelaySlot && (insn.Flags & InstructionFlags.Jump) != 0;
                 if (!insn.Valid || jumpInDelaySlot || !_isa.JitFrontend.Emit(e, insn.Word, insn.Pc))
