@@ -42,6 +42,13 @@ internal sealed class BlockTranslator
     private readonly List<ulong> _targets = [];
     private readonly TranslatedBlock _result;
 
+    // The branch's inputs its delay slot overwrites, captured before the slot when it goes first (EmissionOrder).
+    private readonly int[] _captures = new int[X64Emitter.MaxCaptures];
+    private int _captureCount;
+
+    // Delay slots whose lowering failed with captures held (out of temporaries): their branch keeps NextPc.
+    private readonly HashSet<ulong> _noCaptureWords = [];
+
     // Instruction words whose lowering failed (out of temporaries, say): in later blocks called out
     // from the start, or the block ends before them (a jump, a delay slot), instead of an exception per translation.
     private readonly HashSet<ulong> _failedWords = [];
@@ -104,6 +111,11 @@ internal sealed class BlockTranslator
             }
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
+                if (_captureCount > 0 && index >= native - 2 && _noCaptureWords.Add(instructions[native - 1].Word))
+                {
+                    continue; // the captures took the temporaries the slot needed: again without moving it
+                }
+
                 // The interpreter runs it from inside the block; a jump or a delay slot ends the block instead.
                 LastFailure = e.Message + " @" + _isa.Disassemble(instructions[index].Word, instructions[index].Pc);
                 _failedWords.Add(instructions[index].Word);
@@ -251,6 +263,12 @@ internal sealed class BlockTranslator
 
             try
             {
+                if (_captureCount > 0 && i == branch + 1)
+                {
+                    // The slot emitted before its branch: the branch's inputs it overwrites are copied first.
+                    e.CaptureForNext(_captures.AsSpan(0, _captureCount));
+                }
+
                 // A jump in a delay slot (unpredictable on MIPS) chains two pending targets: the interpreter's business.
                 bool jumpInDelaySlot = insn.InDelaySlot && (insn.Flags & InstructionFlags.Jump) != 0;
                 if (!insn.Valid || jumpInDelaySlot || !_isa.JitFrontend.Emit(e, insn.Word, insn.Pc))
@@ -532,9 +550,12 @@ internal sealed class BlockTranslator
     /// The order the block's instructions are emitted in, and the index of its closing jump when nothing
     /// after it reads NextPc (else -1): a conditional branch emitted last jumps straight to a link site,
     /// a constant jump outside any condition stores no NextPc. A delay slot goes before its branch
-    /// when neither writes what the other reads or writes and the branch cannot leave the block; a
-    /// slot that may leave (a memory access, a trap) must also restart exactly: it changes no guest
-    /// state before it may leave and writes no register it reads, so its exits resume at the branch
+    /// when the branch cannot leave the block, neither writes what the other writes and the slot reads
+    /// nothing the branch writes; the branch's inputs the slot writes are captured before the slot
+    /// (<see cref="_captures"/>, <see cref="X64Emitter.CaptureForNext"/>), so the branch still reads
+    /// them as they were. A slot that may leave (a memory access, a trap) must also restart exactly:
+    /// it changes no guest state before it may leave (so the captured registers are still as the
+    /// branch read them) and writes no register it reads, so its exits resume at the branch
     /// (<paramref name="slotRestarts"/>) and the interpreter runs the branch and the slot again.
     /// Otherwise an unconditional jump's slot that cannot leave stays after it, still without NextPc.
     /// </summary>
@@ -553,6 +574,7 @@ internal sealed class BlockTranslator
 
         branch = -1;
         slotRestarts = false;
+        _captureCount = 0;
         bool complete = native == instructions.Count;
         GuestInstruction last = instructions[native - 1];
         if (!complete || callOuts.Contains(native - 1) || !last.Valid)
@@ -579,13 +601,17 @@ internal sealed class BlockTranslator
             return order;
         }
 
-        bool independent = !Overlap(dx.Writes, bx.Reads) && !Overlap(dx.Writes, bx.Writes) && !Overlap(bx.Writes, dx.Reads);
+        // The branch's inputs that the slot writes are captured before the slot (it leaves before it
+        // changes anything if it may leave, so a restart at the branch still reads the old values).
+        bool capturable = Captures(dx.Writes, bx.Reads, instructions[native - 1].Word, out int captures);
+        bool independent = capturable && !Overlap(dx.Writes, bx.Writes) && !Overlap(bx.Writes, dx.Reads);
         bool restartable = !dx.LeavesAfterChange && !Overlap(dx.Writes, dx.Reads);
         if (independent && (!dx.MayLeave || restartable))
         {
             (order[b], order[native - 1]) = (order[native - 1], order[b]);
             branch = b;
             slotRestarts = dx.MayLeave;
+            _captureCount = captures;
         }
         else if ((jump.Flags & InstructionFlags.Branch) == 0 && !dx.MayLeave)
         {
@@ -618,6 +644,31 @@ internal sealed class BlockTranslator
         a.test(eax, eax);
         a.jne(e.NewTrapStub(TrapKind.None, afterCallOut: true));
         e.ForgetKnownValues();
+    }
+
+    /// <summary>
+    /// The branch's inputs <paramref name="reads"/> that its slot <paramref name="writes"/>, into
+    /// <see cref="_captures"/>; false if the emitter cannot hold them all.
+    /// </summary>
+    private bool Captures(HashSet<int> writes, HashSet<int> reads, ulong slotWord, out int count)
+    {
+        count = 0;
+        foreach (int offset in writes)
+        {
+            if (!reads.Contains(offset))
+            {
+                continue;
+            }
+
+            if (count == _captures.Length || !_emitter.CanCapture(offset) || _noCaptureWords.Contains(slotWord))
+            {
+                return false;
+            }
+
+            _captures[count++] = offset;
+        }
+
+        return true;
     }
 
     // HashSet.Overlaps enumerates its argument through IEnumerable: a boxed enumerator per call.

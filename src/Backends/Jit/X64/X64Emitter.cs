@@ -103,6 +103,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         _lastLabelInstruction = -1;
         _notNaN = 0;
         _interpretExit = null;
+        ForgetCaptures();
         BeginInstruction(0, -1, false);
     }
 
@@ -171,11 +172,14 @@ internal sealed partial class X64Emitter : IJitEmitter
     {
         Current = (pc, index, inDelaySlot);
         _restart = restart is { } at ? (at.Pc, at.Index, false) : Current;
+        AdvanceCapture();
         _freeTemps = 0;
         foreach (int r in TempRegisters)
         {
             _freeTemps |= 1u << r;
         }
+
+        _freeTemps &= ~_captureTemps;
 
         _pins.Clear();
         _variables.Clear();
@@ -601,6 +605,11 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
 
         int offset = RegisterOffset(file, index);
+        if (TryReadCapture(offset, type, out JitValue captured))
+        {
+            return captured;
+        }
+
         if (_known.TryGetValue(offset, out ulong value))
         {
             return Constant(value, type);

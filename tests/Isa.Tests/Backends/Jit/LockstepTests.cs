@@ -81,7 +81,7 @@ public sealed class LockstepTests
     /// <summary>
     /// Conditional branches as blocks end them, against the interpreter, whole and in small budgets
     /// (which end inside loops): a loop whose delay slot goes before its branch (the direct exit back
-    /// to the block's start), a slot that writes the branch's register (it must not move), a call
+    /// to the block's start), a slot that writes the branch's register (captured for the branch), a call
     /// whose slot reads the link register, a likely branch taken and not taken, and traps in the delay
     /// slot of a taken and a not-taken branch (the pending target must be in the state).
     /// </summary>
@@ -202,6 +202,135 @@ public sealed class LockstepTests
     }
 
     /// <summary>
+    /// Delay slots that overwrite a register their branch reads (<c>bnez t0, loop; addiu t0, t0, -1</c>):
+    /// the old value is captured for the branch, so the slot goes before it and the branch exits
+    /// directly. Loops counting down and up, a one-instruction loop, a slot copying the other input, a
+    /// constant the block knows, a list walk whose load faults (unmapped page, misaligned) on a taken
+    /// and a not-taken iteration, an overflow trap in the slot, and the shapes that keep their place
+    /// (a slot that reads what it writes and may leave, one that writes the branch's link register);
+    /// whole and in small budgets, both addressing modes, against the interpreter.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MipsBranchCases))]
+    public void DelaySlotsThatWriteTheirBranchsRegisterMatchTheInterpreter(string isaName, int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        const ulong Break = 0x0000000D, Nop = 0;
+        const uint ReadOnly = LockstepHarness.Data + LockstepHarness.DataSize, Unmapped = ReadOnly + GuestMemory.PageSize, List = LockstepHarness.Data + 0x100;
+        const int V0 = 2, A1 = 5, A2 = 6, T0 = 8, T1 = 9;
+        static Action<ICpu> Set(params (int Register, uint Value)[] values) => cpu =>
+        {
+            foreach ((int r, uint v) in values)
+            {
+                cpu.SetRegister(0, r, v);
+            }
+        };
+
+        (ulong[] Words, bool SlotFirst, bool Restarts, Action<ICpu>[] Setups)[] programs =
+        [
+            // loop: addiu v0, v0, 1; bnez t0, loop; addiu t0, t0, -1
+            ([0x24420001, 0x1500FFFE, 0x2508FFFF, Break], true, false, [Set((T0, 40)), Set((T0, 1)), Set((T0, 0))]),
+            // loop: addiu v0, v0, 3; bne t0, t1, loop; addiu t0, t0, 4 (the slot writes one of two inputs)
+            ([0x24420003, 0x1509FFFE, 0x25080004, Break], true, false, [Set((T0, 0), (T1, 40)), Set((T0, 8), (T1, 8)), Set((T0, 4), (T1, 8))]),
+            // loop: bgtz t0, loop; addiu t0, t0, -1 (the whole block is the loop)
+            ([0x1D00FFFF, 0x2508FFFF, Break], true, false, [Set((T0, 25)), Set((T0, 0)), Set((T0, 0x8000_0000))]),
+            // beq t0, t1, +2; move t0, t1 (the slot makes the inputs equal); break; break
+            ([0x11090002, 0x01204025, Break, Break], true, false, [Set((T0, 3), (T1, 3)), Set((T0, 3), (T1, 4))]),
+            // beq t0, t0, +2; addiu t0, t0, 5 (one register read twice)
+            ([0x11080002, 0x25080005, Break, Break], true, false, [Set((T0, 7))]),
+            // li t0, 1; bnez t0, +2; li t0, 0 (a value the block knows: the branch folds)
+            ([0x24080001, 0x15000002, 0x24080000, Break, Break], true, false, [Set()]),
+            // loop: addiu a1, a1, 4; bne t1, t0, loop; lw t1, 0(a1) (a list walk until t0 is loaded)
+            ([0x24A50004, 0x1528FFFE, 0x8CA90000, Break], true, true,
+            [
+                Set((A1, List - 4), (T1, 0), (T0, 14)), // loads 11, 12, 13, 14, then 15 after the not-taken branch
+                Set((A1, Unmapped - 8), (T1, 1), (T0, 0xFFFF_FFFF)), // faults on the unmapped page, taken
+                Set((A1, Unmapped - 8), (T1, 1), (T0, 0)), // ... not taken (the read-only page holds zeros)
+                Set((A1, List - 3), (T1, 1), (T0, 0)), // misaligned
+            ]),
+            // bnez v0, +3; add v0, t1, t1 (overflows when t1 is large); break; break; break
+            ([0x14400003, 0x01291020, Break, Break, Break], true, true, [Set((V0, 0), (T1, 0x7FFF_FFFF)), Set((V0, 5), (T1, 0x7FFF_FFFF)), Set((V0, 5), (T1, 3)), Set((V0, 0), (T1, 3))]),
+            // loop: addiu v0, v0, 1; bltzal t0, sub; addiu t0, t0, 1; break; sub: jr ra; nop (the branch also links)
+            ([0x24420001, 0x05100002, 0x25080001, Break, 0x03E00008, Nop], true, false, [Set((T0, 0xFFFF_FFFF)), Set((T0, 5))]),
+            // loop: addiu v0, v0, 1; bnez a2, loop; lw a2, -4(a2) (reads what it writes and may leave: keeps its place)
+            ([0x24420001, 0x14C0FFFE, 0x8CC6FFFC, Break], false, false, [Set((A2, List + 4)), Set((A2, 0))]),
+            // bgezal t1, +2; addiu ra, ra, 8 (writes the branch's link register: keeps its place); break; break
+            ([0x05310002, 0x27FF0008, Break, Break], false, false, [Set((T1, 0)), Set((T1, 0xFFFF_FFFF))]),
+        ];
+
+        var options = new JitOptions { InterpretFirstVisit = false };
+        void Memory(GuestMemory memory)
+        {
+            memory.Map(ReadOnly, GuestMemory.PageSize, MemoryPermissions.Read);
+            LockstepHarness.WriteWords(isa, memory, List, [11, 12, 13, 14, 15, 16], viaWrite: true);
+        }
+
+        for (int p = 0; p < programs.Length; p++)
+        {
+            (bool slotFirst, bool restarts) = SlotPlacement(isa, programs[p].Words);
+            Assert.True(slotFirst == programs[p].SlotFirst, $"program {p}: the slot goes before its branch is {programs[p].SlotFirst}");
+            Assert.True(restarts == programs[p].Restarts, $"program {p}: a slot that restarts at its branch is {programs[p].Restarts}");
+            for (int s = 0; s < programs[p].Setups.Length; s++)
+            {
+                LockstepHarness.RunBoth(isa, WithResidents(options with { Addressing = (MemoryAddressing)((p + s) % 2) }, p + (s / 2)), programs[p].Words, (p * 17) + s, p, budget: budget, memorySetup: Memory, setup: programs[p].Setups[s]);
+            }
+        }
+    }
+
+    public static TheoryData<string, MemoryAddressing> DelaySlotIsas()
+    {
+        var data = new TheoryData<string, MemoryAddressing>();
+        foreach (GuestIsa isa in IsaCatalog.All.Where(i => i.DelaySlot))
+        {
+            data.Add(isa.Name, MemoryAddressing.GsSegment);
+            data.Add(isa.Name, MemoryAddressing.BaseRegister);
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Every instruction of the spec in the delay slot of a branch that reads the registers its rt and
+    /// rd fields name (where MIPS instructions write), or of an FPU branch after a floating-point one:
+    /// whatever the slot needs (temporaries, templates, floating-point exits, faults, traps), moved
+    /// before its branch with captured inputs or kept in place, it ends as on the interpreter.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DelaySlotIsas))]
+    public void EveryInstructionInASlotThatWritesItsBranchsRegistersMatchesTheInterpreter(string isaName, MemoryAddressing addressing)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        const ulong Break = 0x0000000D;
+        var random = new Random(isaName.Aggregate(41, (h, c) => (h * 31) + c) ^ (int)addressing);
+        var options = new JitOptions { Addressing = addressing, InterpretFirstVisit = false };
+        int runs = 0;
+        for (int index = 0; index < isa.Instructions.Count; index++)
+        {
+            if ((isa.Instructions[index].Flags & (InstructionFlags.Jump | InstructionFlags.EndsBlock)) != 0)
+            {
+                continue;
+            }
+
+            ulong slot = LockstepHarness.RandomEncoding(isa, index, random);
+            uint rt = (uint)(slot >> 16) & 31, rd = (uint)(slot >> 11) & 31;
+            ulong branch = random.Next(6) switch
+            {
+                0 => 0x10000002 | (rt << 21) | (rd << 16), // beq rt, rd, +2
+                1 => 0x14000002 | (rt << 21) | (rd << 16), // bne rt, rd, +2
+                2 => 0x14000002 | (rd << 21) | (rt << 16), // bne rd, rt, +2
+                3 => 0x04000002 | (rt << 21), // bltz rt, +2
+                4 => 0x1C000002 | (rd << 21), // bgtz rd, +2
+                _ => (isa.Instructions[index].Flags & InstructionFlags.FloatingPoint) != 0 ? 0x45010002UL : 0x04010002 | (rd << 21), // bc1t +2, else bgez rd, +2
+            };
+            LockstepHarness.RunBoth(isa, options, [branch, slot, Break, Break], random.Next(), runs++);
+        }
+
+        Assert.True(runs > 100, $"only {runs} slots tried");
+    }
+
+    private static bool SlotRestartsAtBranch(GuestIsa isa, ulong[] words) => SlotPlacement(isa, words).Restarts;
+
+    /// <summary>
     /// On every other <paramref name="variant"/>, the MIPS registers these programs use (a1, t0, v0,
     /// t1, a0, v1, ra: as many as there are home registers) resident across blocks.
     /// </summary>
@@ -211,13 +340,16 @@ public sealed class LockstepTests
         return variant % 2 == 0 ? options : options with { ResidentRegisters = used[..JitOptions.ResidentRegisterLimit(options.Addressing)] };
     }
 
-    private static bool SlotRestartsAtBranch(GuestIsa isa, ulong[] words)
+    /// <summary>How the block at the start of <paramref name="words"/> emits its delay slot: before its branch, and restarting there.</summary>
+    private static (bool SlotFirst, bool Restarts) SlotPlacement(GuestIsa isa, ulong[] words)
     {
         using var memory = new GuestMemory();
         memory.Map(LockstepHarness.Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
         LockstepHarness.WriteWords(isa, memory, LockstepHarness.Code, words.Select(w => (uint)w).ToArray());
         using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
-        return engine.GetBlock(LockstepHarness.Code)!.SlotRestartsAtBranch;
+        JitBlock block = engine.GetBlock(LockstepHarness.Code)!;
+        int slot = block.DelaySlot;
+        return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.SlotRestartsAtBranch);
     }
 
     /// <summary>Counted loops on RV32 (no delay slot: the branch or jump is the block's last instruction), whole and in small budgets.</summary>
