@@ -64,7 +64,7 @@ public sealed record JitOptions
     /// How many guest registers a profile makes resident (at most the home registers there are); the
     /// home registers left serve each block's own busiest registers. 0: none.
     /// </summary>
-    public int ResidentRegisterCount { get; init; } = 6;
+    public int ResidentRegisterCount { get; init; } = 4;
 
     /// <summary>How many guest registers can be resident with <paramref name="addressing"/>: the home registers.</summary>
     public static int ResidentRegisterLimit(MemoryAddressing addressing) => X64.X64Emitter.HomeCount(addressing);

@@ -46,7 +46,7 @@ public sealed class RunCommand : Command
         "--code-space SIZE   the JIT's code space (bytes, or with a K, M or G suffix; default 256M): when full,",
         "                    every translation is dropped and translation starts again",
         "--resident COUNT    how many guest registers the JIT keeps in host registers across blocks (0 to 6,",
-        "                    default 6; 5 at most with base-register addressing), picked by a profile of",
+        "                    default 4; 5 at most with base-register addressing), picked by a profile of",
         "--resident-after N  the first N guest instructions run in JIT code (default 20000000)",
         "--isa NAME          the ISA, when the ELF header is not enough",
     ];

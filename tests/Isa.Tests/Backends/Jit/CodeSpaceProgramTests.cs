@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Isa.Backends.Jit;
 using Isa.Tests.Linux;
 
 namespace Isa.Tests.Backends.Jit;
@@ -58,7 +59,7 @@ public sealed partial class CodeSpaceProgramTests
         Assert.Equal(expectedStatus, actualStatus);
         Match resident = ResidentPattern().Match(stats);
         Assert.True(resident.Success, stats);
-        Assert.Equal(6, resident.Groups[1].Value.Split(' ').Length);
+        Assert.Equal(new JitOptions().ResidentRegisterCount, resident.Groups[1].Value.Split(' ').Length);
     }
 
     [Fact]
