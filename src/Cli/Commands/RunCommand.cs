@@ -167,6 +167,7 @@ public sealed class RunCommand : Command
             }
 
             ElfProgramLoader.Load(process, cpu, program!, argv, GuestLauncher.HostEnvironment());
+            program!.Dispose(); // its segments are mapped into the guest: the parsed file is no longer needed
             kernel = new LinuxKernel(process, cpu, strace);
             if (arguments.Value(GuestLauncher.SignalStateOption) is { } signalState)
             {
