@@ -53,9 +53,9 @@ public sealed unsafe class GuestMemory : IDisposable
     /// ELF segments: the host maps the file copy-on-write, so nothing is read or copied until a page is
     /// first touched, and writes never reach the file. <paramref name="address"/> and
     /// <paramref name="offset"/> are page-aligned; the part of the last page past the end of the file
-    /// reads as zero; pages wholly past it are refused (the host would fault on them).
-    /// The pages must be unmapped. False, leaving them unmapped, where the host cannot map this file:
-    /// the caller then maps zero pages and copies.
+    /// reads as zero. The pages must be unmapped. False, leaving them unmapped, where the host cannot
+    /// map this file, or when a page would lie wholly past its end (the host would fault on it): the
+    /// caller then maps zero pages and copies.
     /// </summary>
     public bool TryMapFile(uint address, ulong size, SafeFileHandle file, long offset, MemoryPermissions permissions)
     {
@@ -74,10 +74,9 @@ public sealed unsafe class GuestMemory : IDisposable
             }
         }
 
-        long fileLength = RandomAccess.GetLength(file);
-        if ((ulong)offset + length - PageSize >= (ulong)fileLength)
+        if ((ulong)offset + length - PageSize >= (ulong)RandomAccess.GetLength(file))
         {
-            throw new ArgumentException($"file mapping of 0x{length:x} bytes from offset 0x{offset:x} has pages past the end of the file (0x{fileLength:x} bytes)");
+            return false;
         }
 
         if (!HostVirtualMemory.TryMapFile(_window + first, length, file, offset, writable: true))
