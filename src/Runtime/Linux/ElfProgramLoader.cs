@@ -131,7 +131,7 @@ public static class ElfProgramLoader
     /// and after it in its last, except that a segment with a bss zeroes the rest of its last file
     /// page. Pages past the file's bytes are zero. Otherwise (an image in memory, an incongruent
     /// offset, a page an earlier segment already mapped, a host that cannot map the file), zero pages
-    /// get a copy of the segment's bytes.
+    /// get a copy of the segment's bytes; in a page an earlier segment mapped, the bss is zeroed.
     /// </summary>
     private static void MapSegment(GuestMemory memory, ElfFile file, ElfProgramHeader segment, uint start)
     {
@@ -197,6 +197,13 @@ public static class ElfProgramLoader
         if (from < to)
         {
             memory.Poke((uint)from, segment.Data.Span.Slice((int)(from - start), (int)(to - from)));
+        }
+
+        // A page an earlier segment mapped from the file shows the file past that segment: zero the bss there.
+        ulong bss = Math.Max(first, fileEnd), bssEnd = Math.Min(end, start + segment.MemorySize);
+        for (; kind == PageKind.Mapped && bss < bssEnd; bss += (ulong)ZeroPage.Length)
+        {
+            memory.Poke((uint)bss, ZeroPage.AsSpan(0, (int)Math.Min((ulong)ZeroPage.Length, bssEnd - bss)));
         }
     }
 

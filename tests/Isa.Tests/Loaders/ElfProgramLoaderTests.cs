@@ -134,6 +134,28 @@ public sealed class ElfProgramLoaderTests : IDisposable
     }
 
     [Fact]
+    public void BssInAPageTheTextMappedIsZero()
+    {
+        // Text, data and the start of the bss share one page: the text maps it from the file, which
+        // holds the symbol table where the bss goes.
+        var builder = new ElfBuilder(Endianness.Little) { BaseAddress = Base, EntrySymbol = "_start" }
+            .AddSection(".text", ElfSectionType.ProgBits, ElfSectionFlags.Alloc | ElfSectionFlags.ExecInstr, ElfBuilder.Pattern(0x100, 1), alignment: 16)
+            .AddSection(".data", ElfSectionType.ProgBits, ElfSectionFlags.Alloc | ElfSectionFlags.Write, ElfBuilder.Pattern(0x20, 0x40))
+            .AddSection(".bss", ElfSectionType.NoBits, ElfSectionFlags.Alloc | ElfSectionFlags.Write, new byte[0x1200])
+            .AddSymbol("_start", ".text", 0, 4, ElfSymbolType.Func, ElfSymbolBinding.Global)
+            .AddSegment(ElfSegmentType.Load, ElfSegmentFlags.Read | ElfSegmentFlags.Execute, ".text")
+            .AddSegment(ElfSegmentType.Load, ElfSegmentFlags.Read | ElfSegmentFlags.Write, ".data", ".bss");
+        byte[] image = builder.Build();
+        File.WriteAllBytes(_path, image);
+        int bss = builder.OffsetOf(".data") + 0x20;
+        Assert.Contains(image[bss..Math.Min(image.Length, 0x1000)], b => b != 0); // what the file holds where the bss goes
+        using ElfFile mapped = ElfFile.Load(_path);
+        using GuestProcess process = Load(mapped);
+
+        ExpectSegments(process.Memory, mapped);
+    }
+
+    [Fact]
     public void TruncatedFilesAreRejectedThroughTheMapping()
     {
         ElfBuilder builder = Layout();
