@@ -11,6 +11,9 @@ internal static class X64TemplateEmitter
 {
     public static string FieldName(InsnModel insn) => "X64_" + insn.CSharpName;
 
+    /// <summary>The Iced the codes come from: the backend compares it with its own, which is cheaper than checking each code's name.</summary>
+    private static readonly string EncoderVersion = typeof(Iced.Intel.Code).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     public static string Declaration(IsaModel isa, InsnModel insn)
     {
         X64TemplateModel t = insn.X64Template!;
@@ -27,7 +30,7 @@ internal static class X64TemplateEmitter
             w.Line($"    new({i.Code}, \"{i.CodeName}\", {string.Join(", ", ops)}), // {i.Text}");
         }
 
-        w.Line("]);");
+        w.Line($"], \"{EncoderVersion}\");");
         return w.ToString().TrimEnd('\n');
     }
 

@@ -18,6 +18,8 @@ namespace Isa.Runtime.Jit;
 /// share a host register with an input of the same guest register only if the input is not read after
 /// the output's first write.</param>
 /// <param name="Temps">Scratch registers the template uses.</param>
+/// <param name="EncoderVersion">The version of the host encoder whose instruction codes <see cref="HostTemplateInstruction.Code"/>
+/// holds (for x64, Iced's assembly version when the generator ran): a backend built against another does not use the template.</param>
 public sealed record HostTemplate(
     string Name,
     HostIsa Host,
@@ -29,7 +31,8 @@ public sealed record HostTemplate(
     int[] FirstWrites,
     int[] LastReads,
     int Temps,
-    HostTemplateInstruction[] Instructions);
+    HostTemplateInstruction[] Instructions,
+    string EncoderVersion);
 
 /// <summary>The host instruction set a template is written for.</summary>
 public enum HostIsa

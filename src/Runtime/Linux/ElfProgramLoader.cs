@@ -30,7 +30,7 @@ public static class ElfProgramLoader
         uint interpreterBase = 0;
         if (program.Interpreter is { } interpreterPath)
         {
-            ElfFile interpreter = ElfFile.Load(ResolveGuestPath(process.Sysroot, interpreterPath));
+            using ElfFile interpreter = ElfFile.Load(ResolveGuestPath(process.Sysroot, interpreterPath));
             RequireMatchingIsa(process.Isa, interpreter);
             ulong span = interpreter.ProgramHeaders.Where(p => p.Type == ElfSegmentType.Load).Max(p => p.VirtualAddress + p.MemorySize);
             interpreterBase = process.FindFree(span) ?? throw new ElfFormatException(interpreterPath, "no room for the program interpreter");
@@ -91,30 +91,12 @@ public static class ElfProgramLoader
             MemoryPermissions perms = (segment.Flags.HasFlag(ElfSegmentFlags.Read) ? MemoryPermissions.Read : 0)
                 | (segment.Flags.HasFlag(ElfSegmentFlags.Write) ? MemoryPermissions.Write : 0)
                 | (segment.Flags.HasFlag(ElfSegmentFlags.Execute) ? MemoryPermissions.Execute : 0);
-            // Runs of pages, not single pages: each mapping call is a host syscall that splits the window.
-            ulong run = 0, runLength = 0;
+            MapSegment(memory, file, segment, start);
             for (ulong page = start & ~GuestMemory.PageMask; page < last; page += GuestMemory.PageSize)
             {
-                if (!memory.IsMapped((uint)page))
-                {
-                    run = runLength == 0 ? page : run;
-                    runLength += GuestMemory.PageSize;
-                }
-                else if (runLength != 0)
-                {
-                    memory.Map((uint)run, runLength, MemoryPermissions.ReadWrite);
-                    runLength = 0;
-                }
-
                 permissions[(uint)page] = permissions.GetValueOrDefault((uint)page) | perms;
             }
 
-            if (runLength != 0)
-            {
-                memory.Map((uint)run, runLength, MemoryPermissions.ReadWrite);
-            }
-
-            memory.Poke(start, segment.Data.Span);
             if (segment.Offset <= file.ProgramHeaderOffset && file.ProgramHeaderOffset < segment.Offset + segment.FileSize)
             {
                 phdrAddress = start + (uint)(file.ProgramHeaderOffset - segment.Offset);
@@ -139,6 +121,93 @@ public static class ElfProgramLoader
 
         return (end, phdrAddress);
     }
+
+    /// <summary>
+    /// Maps one PT_LOAD segment's pages read-write (<see cref="MapSegments"/> protects them after) and
+    /// fills them as the kernel does. Pages holding the file's bytes map the file itself, copy-on-write,
+    /// when the image is a mapped file and the segment's offset and address agree modulo the page size
+    /// (as the kernel requires; linkers ensure it): nothing is copied, and a page is read from the page
+    /// cache when first touched. Such pages show the file's bytes before the segment in its first page
+    /// and after it in its last, except that a segment with a bss zeroes the rest of its last file
+    /// page. Pages past the file's bytes are zero. Otherwise (an image in memory, an incongruent
+    /// offset, a page an earlier segment already mapped, a host that cannot map the file), zero pages
+    /// get a copy of the segment's bytes; in a page an earlier segment mapped, the bss is zeroed.
+    /// </summary>
+    private static void MapSegment(GuestMemory memory, ElfFile file, ElfProgramHeader segment, uint start)
+    {
+        ulong fileEnd = start + segment.FileSize;
+        ulong memoryEnd = start + segment.MemorySize;
+        ulong firstPage = start & ~(ulong)GuestMemory.PageMask;
+        MappedFile? source = (segment.Offset & GuestMemory.PageMask) == (start & GuestMemory.PageMask) ? file.Source : null;
+
+        // Runs of pages of one kind, not single pages: each mapping call is a host syscall that splits the window.
+        ulong pagesEnd = (memoryEnd + GuestMemory.PageMask) & ~(ulong)GuestMemory.PageMask;
+        PageKind KindOf(ulong page) => page >= pagesEnd ? PageKind.End
+            : memory.IsMapped((uint)page) ? PageKind.Mapped
+            : source is not null && page < fileEnd ? PageKind.File
+            : PageKind.Zero;
+
+        ulong run = firstPage;
+        PageKind runKind = KindOf(firstPage);
+        for (ulong page = firstPage + GuestMemory.PageSize; runKind != PageKind.End; page += GuestMemory.PageSize)
+        {
+            PageKind kind = KindOf(page);
+            if (kind != runKind)
+            {
+                FillRun(memory, segment, start, source, run, page, runKind);
+                run = page;
+                runKind = kind;
+            }
+        }
+    }
+
+    private enum PageKind
+    {
+        Zero,
+        File,
+        Mapped,
+        End,
+    }
+
+    /// <summary>Maps and fills the pages [<paramref name="first"/>, <paramref name="end"/>) of a segment, all of one kind.</summary>
+    private static void FillRun(GuestMemory memory, ElfProgramHeader segment, uint start, MappedFile? source, ulong first, ulong end, PageKind kind)
+    {
+        ulong fileEnd = start + segment.FileSize;
+        if (kind == PageKind.File)
+        {
+            long offset = (long)segment.Offset + ((long)first - start); // first is below start only in the segment's first page
+            if (memory.TryMapFile((uint)first, end - first, source!.Handle, offset, MemoryPermissions.ReadWrite))
+            {
+                // The kernel's rule: a bss starts at the segment's file end, zeroed to the end of that page.
+                if (segment.MemorySize > segment.FileSize && fileEnd < end && (fileEnd & GuestMemory.PageMask) != 0)
+                {
+                    memory.Poke((uint)fileEnd, ZeroPage.AsSpan(0, (int)(GuestMemory.PageSize - (fileEnd & GuestMemory.PageMask))));
+                }
+
+                return;
+            }
+        }
+
+        if (kind != PageKind.Mapped)
+        {
+            memory.Map((uint)first, end - first, MemoryPermissions.ReadWrite);
+        }
+
+        ulong from = Math.Max(first, start), to = Math.Min(end, fileEnd);
+        if (from < to)
+        {
+            memory.Poke((uint)from, segment.Data.Span.Slice((int)(from - start), (int)(to - from)));
+        }
+
+        // A page an earlier segment mapped from the file shows the file past that segment: zero the bss there.
+        ulong bss = Math.Max(first, fileEnd), bssEnd = Math.Min(end, start + segment.MemorySize);
+        for (; kind == PageKind.Mapped && bss < bssEnd; bss += (ulong)ZeroPage.Length)
+        {
+            memory.Poke((uint)bss, ZeroPage.AsSpan(0, (int)Math.Min((ulong)ZeroPage.Length, bssEnd - bss)));
+        }
+    }
+
+    private static readonly byte[] ZeroPage = new byte[GuestMemory.PageSize];
 
     /// <summary>Lays out argc, argv, envp and auxv (and the strings they point to) below the stack top.</summary>
     private static uint BuildStack(GuestProcess process, IReadOnlyList<string> argv, IReadOnlyList<string> envp, List<(int Type, uint Value)> auxv)

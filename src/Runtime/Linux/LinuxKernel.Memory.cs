@@ -1,4 +1,5 @@
 using Isa.Runtime.Memory;
+using Microsoft.Win32.SafeHandles;
 
 namespace Isa.Runtime.Linux;
 
@@ -124,6 +125,12 @@ public sealed partial class LinuxKernel
             }
         }
 
+        if (hostFd >= 0 && MapFile(address, size, guestFd, hostFd, offset))
+        {
+            _memory.Protect(address, size, Permissions(prot));
+            return address;
+        }
+
         _memory.Map(address, size, MemoryPermissions.ReadWrite);
         if (hostFd >= 0)
         {
@@ -139,6 +146,41 @@ public sealed partial class LinuxKernel
 
         _memory.Protect(address, size, Permissions(prot));
         return address;
+    }
+
+    /// <summary>
+    /// Maps a regular file's pages copy-on-write, as Linux maps a private file mapping, instead of
+    /// reading them: the dynamic linker maps whole libraries, of which a run touches a fraction.
+    /// Pages past the end of the file are zero. False, with nothing mapped, for other files (pipes,
+    /// devices) or where the host cannot: the caller reads them instead.
+    /// </summary>
+    private bool MapFile(uint address, ulong size, int guestFd, int hostFd, long offset)
+    {
+        const uint FileType = 0xf000, RegularFile = 0x8000;
+        if (HostStatx(guestFd, null, 0, out HostStat stat, new byte[256]) < 0 || (stat.Mode & FileType) != RegularFile || stat.Size <= offset)
+        {
+            return false;
+        }
+
+        ulong inFile = (ulong)(stat.Size - offset);
+        ulong filePages = inFile >= size ? size : (inFile + GuestMemory.PageMask) & ~(ulong)GuestMemory.PageMask;
+        if (!IsFree(address, size))
+        {
+            _memory.Unmap(address, size);
+        }
+
+        using var file = new SafeFileHandle(hostFd, ownsHandle: false);
+        if (!_memory.TryMapFile(address, filePages, file, offset, MemoryPermissions.ReadWrite))
+        {
+            return false;
+        }
+
+        if (filePages < size)
+        {
+            _memory.Map(address + (uint)filePages, size - filePages, MemoryPermissions.ReadWrite);
+        }
+
+        return true;
     }
 
     private bool IsFree(uint address, ulong size)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Isa.Runtime.Memory;
 
@@ -45,6 +46,48 @@ public sealed unsafe class GuestMemory : IDisposable
         Unwatch(first, length);
         HostVirtualMemory.Commit(_window + first, length, writable: true);
         SetPermissions(first, length, permissions);
+    }
+
+    /// <summary>
+    /// Maps pages with a private copy of a file's bytes from <paramref name="offset"/>, as loaders map
+    /// ELF segments: the host maps the file copy-on-write, so nothing is read or copied until a page is
+    /// first touched, and writes never reach the file. <paramref name="address"/> and
+    /// <paramref name="offset"/> are page-aligned; the part of the last page past the end of the file
+    /// reads as zero. The pages must be unmapped. False, leaving them unmapped, where the host cannot
+    /// map this file, or when a page would lie wholly past its end (the host would fault on it): the
+    /// caller then maps zero pages and copies.
+    /// </summary>
+    public bool TryMapFile(uint address, ulong size, SafeFileHandle file, long offset, MemoryPermissions permissions)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if ((address & PageMask) != 0 || (offset & PageMask) != 0 || offset < 0)
+        {
+            throw new ArgumentException($"file mapping at 0x{address:x8} from offset 0x{offset:x} is not page-aligned");
+        }
+
+        (uint first, ulong length) = PageRange(address, size);
+        for (ulong page = first; page < first + length; page += PageSize)
+        {
+            if (_permissions[page >> PageShift] != 0)
+            {
+                throw new InvalidOperationException($"cannot map a file over mapped guest page 0x{page:x8}");
+            }
+        }
+
+        if ((ulong)offset + length - PageSize >= (ulong)RandomAccess.GetLength(file))
+        {
+            return false;
+        }
+
+        if (!HostVirtualMemory.TryMapFile(_window + first, length, file, offset, writable: true))
+        {
+            // A failed fixed mapping may have left a hole in the window: reserve it again.
+            HostVirtualMemory.Decommit(_window + first, length);
+            return false;
+        }
+
+        SetPermissions(first, length, permissions);
+        return true;
     }
 
     /// <summary>Unmaps pages; later accesses fault.</summary>

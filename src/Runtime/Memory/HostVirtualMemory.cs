@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Isa.Runtime.Memory;
 
@@ -50,6 +51,62 @@ internal static unsafe partial class HostVirtualMemory
 
         int prot = ProtRead | (writable ? ProtWrite : 0);
         Check(mmap(address, (nuint)size, prot, MapPrivate | MapAnonymous | MapNoReserve | MapFixed, -1, 0) == address, "mmap");
+    }
+
+    /// <summary>
+    /// Maps <paramref name="size"/> bytes of a file from offset 0, read-only and private, anywhere in the
+    /// host's address space; null where the host cannot map files (Windows here) or this file (a pipe, a
+    /// device). Pages come from the page cache as they are first touched: nothing is read or copied up front.
+    /// </summary>
+    public static byte* MapFileReadOnly(SafeFileHandle file, ulong size)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            void* m = mmap(null, (nuint)size, ProtRead, MapPrivate, (int)file.DangerousGetHandle(), 0);
+            return m != (void*)-1 ? (byte*)m : null;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces a reserved range with a private (copy-on-write) mapping of the file's pages from
+    /// <paramref name="offset"/> (page-aligned): reads see the file, writes stay in this process.
+    /// False where the host cannot (the caller commits zero pages and copies instead).
+    /// </summary>
+    public static bool TryMapFile(byte* address, ulong size, SafeFileHandle file, long offset, bool writable)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+
+        int prot = ProtRead | (writable ? ProtWrite : 0);
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            return mmap(address, (nuint)size, prot, MapPrivate | MapFixed, (int)file.DangerousGetHandle(), (nint)offset) == address;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Returns a range to the reserved, inaccessible state and drops its contents.</summary>

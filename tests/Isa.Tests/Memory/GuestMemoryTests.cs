@@ -1,4 +1,5 @@
 using Isa.Runtime.Memory;
+using Microsoft.Win32.SafeHandles;
 
 namespace Isa.Tests.Memory;
 
@@ -90,5 +91,63 @@ public sealed class GuestMemoryTests
         Assert.Equal(MemoryPermissions.Write, readOnly.Access);
         GuestFaultException unmapped = Assert.Throws<GuestFaultException>(() => memory.CompareExchange32(0x5000, 0, 1));
         Assert.Equal(0x5000u, unmapped.Address);
+    }
+
+    [Fact]
+    public void FileMappedPagesAreAPrivateCopyOfTheFile()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"isa-map-{Guid.NewGuid():N}");
+        byte[] contents = Enumerable.Range(0, 0x2800).Select(i => (byte)(i * 7)).ToArray();
+        File.WriteAllBytes(path, contents);
+        try
+        {
+            using var memory = new GuestMemory();
+            using (SafeFileHandle file = File.OpenHandle(path))
+            {
+                // From offset 0x1000: one whole page of the file, then half a page and zeros past its end.
+                Assert.True(memory.TryMapFile(0x10_0000, 0x2000, file, 0x1000, MemoryPermissions.ReadWrite));
+            }
+
+            var seen = new byte[0x2000];
+            memory.Read(0x10_0000, seen);
+            Assert.Equal(contents[0x1000..], seen[..0x1800]);
+            Assert.All(seen[0x1800..], b => Assert.Equal(0, b));
+            Assert.Equal(MemoryPermissions.ReadWrite, memory.PermissionsAt(0x10_1000));
+
+            memory.Write32(0x10_0000, 0xdeadbeef);
+            Assert.Equal(0xdeadbeefu, memory.Read32(0x10_0000));
+            Assert.Equal(contents, File.ReadAllBytes(path));
+
+            memory.Protect(0x10_0000, 0x1000, MemoryPermissions.Read);
+            Assert.Throws<GuestFaultException>(() => memory.Write8(0x10_0000, 1));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void FileMappingsNeedAlignedUnmappedPages()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"isa-map-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path, new byte[0x2000]);
+        try
+        {
+            using var memory = new GuestMemory();
+            using SafeFileHandle file = File.OpenHandle(path);
+            memory.Map(0x3000, 0x1000, MemoryPermissions.Read);
+            Assert.Throws<InvalidOperationException>(() => memory.TryMapFile(0x2000, 0x2000, file, 0, MemoryPermissions.Read));
+            Assert.Throws<ArgumentException>(() => memory.TryMapFile(0x8010, 0x1000, file, 0, MemoryPermissions.Read));
+            Assert.Throws<ArgumentException>(() => memory.TryMapFile(0x8000, 0x1000, file, 0x10, MemoryPermissions.Read));
+            Assert.False(memory.TryMapFile(0x8000, 0x3000, file, 0, MemoryPermissions.Read)); // a page past the end of the file
+            Assert.False(memory.TryMapFile(0x8000, 0x1000, file, 0x2000, MemoryPermissions.Read));
+            Assert.False(memory.IsMapped(0x2000));
+            Assert.False(memory.IsMapped(0x8000));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Loaders.Elf;
 
@@ -7,8 +8,9 @@ namespace Isa.Runtime.Loaders.Elf;
 /// their contents. Only ELF32 is accepted for now (the guests are 32-bit MIPS and RISC-V). Parsing
 /// checks every offset, size and count against the image, so later users can slice without checks,
 /// and malformed input only ever surfaces as an <see cref="ElfFormatException"/>.
+/// A file from <see cref="Load"/> is usually mapped, not read: disposing it unmaps it.
 /// </summary>
-public sealed class ElfFile
+public sealed class ElfFile : IDisposable
 {
     private readonly ElfSection[] _sections;
     private readonly ElfReader _reader;
@@ -24,9 +26,11 @@ public sealed class ElfFile
         in ElfHeader header,
         ElfProgramHeader[] programHeaders,
         ElfSection[] sections,
-        string? interpreter)
+        string? interpreter,
+        MappedFile? source)
     {
         _reader = reader;
+        Source = source;
         Image = reader.Image;
         Path = reader.Path;
         Endianness = reader.Endianness;
@@ -40,8 +44,15 @@ public sealed class ElfFile
         Interpreter = interpreter;
     }
 
-    /// <summary>The whole file; every <see cref="ElfSection.Data"/> and <see cref="ElfProgramHeader.Data"/> is a slice of it.</summary>
+    /// <summary>
+    /// The whole file; every <see cref="ElfSection.Data"/> and <see cref="ElfProgramHeader.Data"/> is a slice of it.
+    /// From <see cref="Load"/> it is usually the file mapped read-only, valid until <see cref="Dispose"/>
+    /// (without it, until the process ends).
+    /// </summary>
     public ReadOnlyMemory<byte> Image { get; }
+
+    /// <summary>The mapped file <see cref="Image"/> is, when <see cref="Load"/> could map it: loaders map segments from it.</summary>
+    internal MappedFile? Source { get; }
 
     /// <summary>The file the image came from, if known; error messages name it.</summary>
     public string? Path { get; }
@@ -85,9 +96,12 @@ public sealed class ElfFile
 
     /// <summary>Parses an image. <paramref name="path"/> only labels error messages.</summary>
     /// <exception cref="ElfFormatException">The image is not a well-formed ELF32 file.</exception>
-    public static ElfFile Parse(ReadOnlyMemory<byte> image, string? path = null) => ElfParser.Parse(image, path);
+    public static ElfFile Parse(ReadOnlyMemory<byte> image, string? path = null) => ElfParser.Parse(image, path, source: null);
 
-    /// <summary>Reads and parses a file.</summary>
+    /// <summary>
+    /// Reads and parses a file. A regular file is mapped rather than read: the parser touches only the
+    /// headers and tables it checks, and a loader maps segments straight from the file.
+    /// </summary>
     /// <exception cref="ElfFormatException">
     /// The file cannot be read (missing, unreadable, a directory, ...; the I/O error is the inner
     /// exception) or is not a well-formed ELF32 file.
@@ -95,10 +109,15 @@ public sealed class ElfFile
     public static ElfFile Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] image;
+        MappedFile? mapped;
+        byte[] image = [];
         try
         {
-            image = File.ReadAllBytes(path);
+            mapped = MappedFile.TryOpen(path);
+            if (mapped is null)
+            {
+                image = File.ReadAllBytes(path);
+            }
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or NotSupportedException
             or ArgumentException or System.Security.SecurityException)
@@ -106,8 +125,24 @@ public sealed class ElfFile
             throw ElfFormatException.CannotRead(path, error);
         }
 
-        return Parse(image, path);
+        if (mapped is null)
+        {
+            return Parse(image, path);
+        }
+
+        try
+        {
+            return ElfParser.Parse(mapped.Memory, path, mapped);
+        }
+        catch (ElfFormatException)
+        {
+            ((IDisposable)mapped).Dispose();
+            throw;
+        }
     }
+
+    /// <summary>Unmaps the file <see cref="Load"/> mapped; the image and its slices are then unusable. Nothing for a parsed image.</summary>
+    public void Dispose() => ((IDisposable?)Source)?.Dispose();
 
     /// <summary>A readable name for an e_machine value, e.g. "MIPS" for 8.</summary>
     public static string MachineName(ushort machine) => machine switch

@@ -1,5 +1,6 @@
 using System.Text;
 using Isa.Runtime.Cpu;
+using Isa.Runtime.Memory;
 
 namespace Isa.Runtime.Loaders.Elf;
 
@@ -22,7 +23,8 @@ internal static class ElfParser
 
     private static ReadOnlySpan<byte> Magic => [0x7f, (byte)'E', (byte)'L', (byte)'F'];
 
-    public static ElfFile Parse(ReadOnlyMemory<byte> image, string? path)
+    /// <summary>Parses <paramref name="image"/>; <paramref name="source"/> is the mapped file it is, if it is one.</summary>
+    public static ElfFile Parse(ReadOnlyMemory<byte> image, string? path, MappedFile? source)
     {
         ElfReader reader = ReadIdentification(image, path);
         ElfHeader header = ReadHeader(reader);
@@ -30,7 +32,7 @@ internal static class ElfParser
         ElfProgramHeader[] programHeaders = ReadProgramHeaders(reader, header, sections);
         CheckSymbols(reader, sections);
         string? interpreter = ReadInterpreter(reader, programHeaders);
-        return new ElfFile(reader, header, programHeaders, sections, interpreter);
+        return new ElfFile(reader, header, programHeaders, sections, interpreter, source);
     }
 
     private static ElfReader ReadIdentification(ReadOnlyMemory<byte> image, string? path)

@@ -1,5 +1,6 @@
 using Iced.Intel;
 using Isa.Backends.Jit;
+using Isa.Backends.Jit.X64;
 using Isa.Guests;
 using Isa.Runtime.Cpu;
 using Isa.Runtime.Jit;
@@ -50,12 +51,24 @@ public sealed class SpecTemplateTests
                 Assert.Contains(isa.Instructions, i => i.Name == t.Name);
                 Assert.Equal(HostIsa.X64, t.Host);
                 Assert.NotEmpty(t.Instructions);
+                Assert.Equal(typeof(Code).Assembly.GetName().Version?.ToString(), t.EncoderVersion);
                 foreach (HostTemplateInstruction insn in t.Instructions)
                 {
                     Assert.Equal(insn.CodeName, ((Code)insn.Code).ToString());
                 }
             }
         }
+    }
+
+    [Fact]
+    public void ATemplateOfAnotherIcedVersionIsNotUsed()
+    {
+        GuestIsa isa = IsaCatalog.All.First(i => i.JitFrontend.Templates.Count > 0);
+        HostTemplate template = isa.JitFrontend.Templates[0];
+        var emitter = new X64Emitter(new Assembler(64), isa, MemoryAddressing.GsSegment) { HostFeatures = HostFeatures.None, UseTemplates = true };
+        HostTemplate plain = template with { Features = HostFeatures.None };
+        Assert.True(emitter.Supports(plain));
+        Assert.False(emitter.Supports(plain with { EncoderVersion = "0.0.0.0" }));
     }
 
     [Theory]
