@@ -293,21 +293,10 @@ public sealed unsafe class JitEngine : IDisposable
         Flush(generation, homes);
     }
 
-    /// <summary>For the trace: the name of the register at a state offset.</summary>
-    private string RegisterName(int offset)
-    {
-        for (int file = 0; file < Isa.Registers.Count; file++)
-        {
-            (int start, int bytes) = Isa.StateLayout.RegisterFiles[file];
-            int index = (offset - start) / bytes;
-            if (offset >= start && index < Isa.Registers[file].Count)
-            {
-                return Isa.Registers[file].ElementNames.Count > index ? Isa.Registers[file].ElementNames[index] : $"{Isa.Registers[file].Name}[{index}]";
-            }
-        }
-
-        return $"@{offset}";
-    }
+    /// <summary>For the trace and the statistics: the name of the register at a state offset.</summary>
+    private string RegisterName(int offset) => Isa.RegisterAt(offset) is (int file, int index)
+        ? (Isa.Registers[file].ElementNames.Count > index ? Isa.Registers[file].ElementNames[index] : $"{Isa.Registers[file].Name}[{index}]")
+        : $"@{offset}";
 
     /// <summary>Makes <paramref name="homes"/> the resident registers of the stubs and of the blocks translated from now on (no block may exist).</summary>
     private void SetResident(X64.X64Emitter.Home[] homes)

@@ -63,27 +63,12 @@ internal sealed unsafe class ResidentProfile(nint counters)
         var chosen = new List<(int File, int Index)>();
         foreach ((int offset, long _) in scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key))
         {
-            if (chosen.Count < count && Register(isa, offset) is { } register && X64.X64Emitter.CanBeResident(isa, register.File, register.Index))
+            if (chosen.Count < count && isa.RegisterAt(offset) is { } register && X64.X64Emitter.CanBeResident(isa, register.File, register.Index))
             {
                 chosen.Add(register);
             }
         }
 
         return [.. chosen];
-    }
-
-    /// <summary>The register file element at state offset <paramref name="offset"/>, if one is there.</summary>
-    private static (int File, int Index)? Register(GuestIsa isa, int offset)
-    {
-        for (int file = 0; file < isa.Registers.Count; file++)
-        {
-            (int start, int bytes) = isa.StateLayout.RegisterFiles[file];
-            if (offset >= start && offset < start + (bytes * isa.Registers[file].Count) && (offset - start) % bytes == 0)
-            {
-                return (file, (offset - start) / bytes);
-            }
-        }
-
-        return null;
     }
 }

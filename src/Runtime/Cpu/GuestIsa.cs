@@ -71,5 +71,20 @@ public abstract class GuestIsa
         return -1;
     }
 
+    /// <summary>The register file and element at state offset <paramref name="offset"/> (<see cref="StateLayout"/>), or null if no element starts there.</summary>
+    public (int File, int Index)? RegisterAt(int offset)
+    {
+        for (int file = 0; file < Registers.Count; file++)
+        {
+            (int start, int bytes) = StateLayout.RegisterFiles[file];
+            if (offset >= start && offset < start + (bytes * Registers[file].Count) && (offset - start) % bytes == 0)
+            {
+                return (file, (offset - start) / bytes);
+            }
+        }
+
+        return null;
+    }
+
     public override string ToString() => Name;
 }

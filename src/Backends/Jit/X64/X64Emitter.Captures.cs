@@ -103,17 +103,5 @@ internal sealed partial class X64Emitter
     }
 
     /// <summary>The register file holding the element at state offset <paramref name="offset"/>, or -1.</summary>
-    private int FileAt(int offset)
-    {
-        for (int file = 0; file < _files.Count; file++)
-        {
-            (int start, int bytes) = _layout.RegisterFiles[file];
-            if (offset >= start && offset < start + (bytes * _files[file].Count) && (offset - start) % bytes == 0)
-            {
-                return file;
-            }
-        }
-
-        return -1;
-    }
+    private int FileAt(int offset) => _isa.RegisterAt(offset)?.File ?? -1;
 }

@@ -22,6 +22,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     private const int Rax = 0, Rcx = 1, Rdx = 2, Rbx = 3, R15 = 15;
 
     private readonly Assembler _a;
+    private readonly GuestIsa _isa;
     private readonly StateLayout _layout;
     private readonly IReadOnlyList<RegisterFileInfo> _files;
     private readonly MemoryAddressing _addressing;
@@ -59,6 +60,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     public X64Emitter(Assembler assembler, GuestIsa isa, MemoryAddressing addressing)
     {
         _a = assembler;
+        _isa = isa;
         _layout = isa.StateLayout;
         _files = isa.Registers;
         for (int file = 0; file < _files.Count; file++)
@@ -232,13 +234,9 @@ internal sealed partial class X64Emitter : IJitEmitter
         _preferredHomes.Sort();
         foreach (int offset in _preferredHomes)
         {
-            for (int file = 0; file < _files.Count; file++)
+            if (_isa.RegisterAt(offset) is { } register)
             {
-                (int start, int bytes) = _layout.RegisterFiles[file];
-                if (offset >= start && offset < start + (bytes * _files[file].Count) && (offset - start) % bytes == 0)
-                {
-                    HomeOf(file, offset);
-                }
+                HomeOf(register.File, offset);
             }
         }
     }
