@@ -113,6 +113,20 @@ internal static class LockstepHarness
         Assert.Equal(5UL, cpu.GetRegister(0, 2));
     }
 
+    /// <summary>Runs <paramref name="cpu"/> in budgets of <paramref name="budget"/> instructions until something else stops it (at most 1000 runs).</summary>
+    public static CpuExit RunInBudgets(ICpu cpu, long budget)
+    {
+        CpuExit exit;
+        int runs = 0;
+        do
+        {
+            exit = cpu.Run(budget);
+        }
+        while (exit.Kind == TrapKind.BudgetExhausted && ++runs < 1000);
+
+        return exit;
+    }
+
     /// <summary>Registers of any file that can live in a host register, as many as the addressing mode has home registers.</summary>
     internal static (int File, int Index)[] RandomResidents(GuestIsa isa, MemoryAddressing addressing, Random random)
     {

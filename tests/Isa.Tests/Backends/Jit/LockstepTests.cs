@@ -277,17 +277,7 @@ public sealed class LockstepTests
         }
     }
 
-    public static TheoryData<string, MemoryAddressing> DelaySlotIsas()
-    {
-        var data = new TheoryData<string, MemoryAddressing>();
-        foreach (GuestIsa isa in IsaCatalog.All.Where(i => i.DelaySlot))
-        {
-            data.Add(isa.Name, MemoryAddressing.GsSegment);
-            data.Add(isa.Name, MemoryAddressing.BaseRegister);
-        }
-
-        return data;
-    }
+    public static TheoryData<string, MemoryAddressing> DelaySlotIsas() => InBothAddressingModes(IsaCatalog.All.Where(i => i.DelaySlot));
 
     /// <summary>
     /// Every instruction of the spec in the delay slot of a branch that reads the registers its rt and

@@ -41,15 +41,7 @@ public sealed class ResidentRegisterTests
         using var engine = new JitEngine(Mips, memory, new JitOptions { Addressing = addressing, ResidentProfileInstructions = 20_000 });
         ICpu cpu = engine.CreateCpu();
         cpu.Pc = 0x1_0000;
-        CpuExit exit;
-        int runs = 0;
-        do
-        {
-            exit = cpu.Run(5_000);
-        }
-        while (exit.Kind == TrapKind.BudgetExhausted && ++runs < 1000);
-
-        Assert.Equal(TrapKind.Breakpoint, exit.Kind);
+        Assert.Equal(TrapKind.Breakpoint, LockstepHarness.RunInBudgets(cpu, 5_000).Kind);
         Assert.Equal(3UL * 65536, cpu.GetRegister(0, 2));
         uint sum = 0;
         for (uint i = 1; i <= 65536; i++)
