@@ -205,7 +205,7 @@ internal sealed class BlockTranslator
         X64Emitter e = _emitter;
         e.Reset(direct ? branch : -1);
         counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest);
-        e.AllocateHomes(Resident, BlockHomes(_busiest));
+        e.AllocateHomes(Resident, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_busiest));
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
         TranslatedBlock result = _result;
@@ -470,36 +470,6 @@ internal sealed class BlockTranslator
         }
 
         return result;
-    }
-
-    /// <summary>The busiest registers that are not resident, as many as the home registers left for the block.</summary>
-    private ReadOnlySpan<int> BlockHomes(List<int> busiest)
-    {
-        int room = X64Emitter.HomeCount(_options.Addressing) - Resident.Length, kept = 0;
-        for (int i = 0; i < busiest.Count && kept < room; i++)
-        {
-            if (!IsResident(busiest[i]))
-            {
-                busiest[kept++] = busiest[i];
-            }
-        }
-
-        busiest.RemoveRange(kept, busiest.Count - kept);
-
-        return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(busiest);
-    }
-
-    private bool IsResident(int offset)
-    {
-        foreach (X64Emitter.Home h in Resident)
-        {
-            if (h.Offset == offset)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>A loop back to the block's start keeps the guest registers in host registers while the budget lasts.</summary>

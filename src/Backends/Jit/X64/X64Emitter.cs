@@ -212,8 +212,10 @@ internal sealed partial class X64Emitter : IJitEmitter
     }
 
     /// <summary>
-    /// Gives the <paramref name="preferred"/> guest registers (state offsets) their host registers now,
-    /// in the order of their offsets, so the set is fixed for the whole block: no other register gets one.
+    /// Gives the <paramref name="resident"/> homes their registers, then the first of the
+    /// <paramref name="preferred"/> guest registers (state offsets, the busiest first) that are not
+    /// resident the home registers left, in the order of their offsets, so the set is fixed for the
+    /// whole block: no other register gets one.
     /// </summary>
     public void AllocateHomes(ReadOnlySpan<Home> resident, ReadOnlySpan<int> preferred)
     {
@@ -225,7 +227,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         foreach (int offset in preferred)
         {
-            if (HomeIndex(offset) < 0)
+            if (_preferredHomes.Count < _cacheCandidates.Length - _homeCount && HomeIndex(offset) < 0)
             {
                 _preferredHomes.Add(offset);
             }
