@@ -203,7 +203,7 @@ internal sealed class BlockTranslator
         bool complete = native == instructions.Count;
         Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch, out bool slotRestarts);
         X64Emitter e = _emitter;
-        e.Reset(direct ? branch : -1);
+        e.Reset(direct ? branch : -1, pc);
         counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest);
         e.AllocateHomes(Resident, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_busiest));
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
@@ -315,8 +315,14 @@ internal sealed class BlockTranslator
             }
         }
 
-        // Exits: the guest registers go home, then control leaves by a link, a compare chain or a lookup.
-        X64Emitter.StoreHomes(a, e.Homes);
+        // Exits: the guest registers go home (the branch stored them before a linkable jcc), then
+        // control leaves by a link, a compare chain or a lookup.
+        bool linkedTaken = !e.DirectSite.IsEmpty;
+        if (!linkedTaken)
+        {
+            X64Emitter.StoreHomes(a, e.Homes);
+        }
+
         Label first = starts[order[0]];
         if (e.DirectTarget is { } taken)
         {
@@ -327,6 +333,10 @@ internal sealed class BlockTranslator
             if (taken == pc)
             {
                 LoopBack(pc, native, first);
+            }
+            else if (linkedTaken)
+            {
+                LinkExit(taken, e.DirectSite);
             }
             else
             {
@@ -508,6 +518,13 @@ internal sealed class BlockTranslator
 
         _emitter.Bind(ref site);
         a.db(0xE9, 0, 0, 0, 0); // jmp rel32 = 0: into the stub just below until linked
+        LinkExit(target, site);
+    }
+
+    /// <summary>The exit that asks the engine to link the jump at <paramref name="site"/> to the block at <paramref name="target"/>.</summary>
+    private void LinkExit(ulong target, Label site)
+    {
+        Assembler a = _assembler;
         a.mov(__dword_ptr[rbx + _isa.StateLayout.PcOffset], (uint)target);
         a.lea(rax, __[site]);
         a.mov(__qword_ptr[rbx + JitContext.ExitSite], rax);

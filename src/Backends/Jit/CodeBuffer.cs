@@ -152,13 +152,18 @@ internal sealed class CodeBuffer : IDisposable
         return true;
     }
 
-    /// <summary>Points the <c>jmp rel32</c> at <paramref name="site"/> to <paramref name="target"/> (the next instruction when target is 0).</summary>
+    /// <summary>
+    /// Points the <c>jmp rel32</c> or <c>jcc rel32</c> at <paramref name="site"/> to <paramref name="target"/>
+    /// (the next instruction when target is 0: the site's own way to its exit).
+    /// </summary>
     public void PatchJump(nint site, nint target)
     {
-        int rel = target == 0 ? 0 : checked((int)(target - (site + 5)));
+        // jmp rel32 is E9 and 5 bytes long; jcc rel32 is 0F 8x and 6.
+        int opcodeBytes = System.Runtime.InteropServices.Marshal.ReadByte(site) == 0x0F ? 2 : 1;
+        int rel = target == 0 ? 0 : checked((int)(target - (site + opcodeBytes + 4)));
         Span<byte> bytes = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes, rel);
-        _space.Write(site + 1, bytes);
+        _space.Write(site + opcodeBytes, bytes);
     }
 
     /// <summary>

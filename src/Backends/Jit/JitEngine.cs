@@ -495,7 +495,7 @@ public sealed unsafe class JitEngine : IDisposable
                 Statistics.Invalidations++;
                 foreach (nint site in block.Incoming)
                 {
-                    Code.PatchJump(site, 0); // back to the jmp rel32 0 that falls into its own exit stub
+                    Code.PatchJump(site, 0); // back to rel32 = 0: the site falls into its own way out
                 }
 
                 block.Incoming.Clear();

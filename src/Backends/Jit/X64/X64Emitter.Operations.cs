@@ -1260,6 +1260,26 @@ internal sealed partial class X64Emitter
         }
     }
 
+    /// <summary>A <c>jcc rel32</c> with a zero displacement (to the next instruction) for the engine to link.</summary>
+    private void LinkableJumpIf(ConditionCode cc)
+    {
+        byte opcode = cc switch
+        {
+            ConditionCode.b => 0x82,
+            ConditionCode.ae => 0x83,
+            ConditionCode.e => 0x84,
+            ConditionCode.ne => 0x85,
+            ConditionCode.be => 0x86,
+            ConditionCode.a => 0x87,
+            ConditionCode.l => 0x8C,
+            ConditionCode.ge => 0x8D,
+            ConditionCode.le => 0x8E,
+            ConditionCode.g => 0x8F,
+            _ => throw new ArgumentOutOfRangeException(nameof(cc), cc, "no linkable jump for this condition"),
+        };
+        _a.db(0x0F, opcode, 0, 0, 0, 0);
+    }
+
     private void ConditionalMove(ConditionCode cc, int d, int s)
     {
         AssemblerRegister64 x = R64(d), y = R64(s);

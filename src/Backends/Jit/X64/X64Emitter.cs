@@ -83,8 +83,9 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// block): every home, known value, target, trap and label goes. <paramref name="directJumpIndex"/>
     /// is <see cref="DirectJumpIndex"/> for the next block.
     /// </summary>
-    public void Reset(int directJumpIndex)
+    public void Reset(int directJumpIndex, ulong blockPc)
     {
+        _blockPc = blockPc;
         _preferredHomes.Clear();
         _restrictHomes = false;
         _homeCount = 0;
@@ -97,6 +98,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         DirectJumpIndex = directJumpIndex;
         DirectTaken = default;
         DirectTarget = null;
+        DirectSite = default;
         DirectFailed = false;
         _directMark = -1;
         _directDepth = 0;
@@ -149,6 +151,13 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>The target of the direct jump, if the branch made one.</summary>
     public ulong? DirectTarget { get; private set; }
 
+    /// <summary>
+    /// Where the direct jump's linkable <c>jcc rel32</c> is, if it has one (a target other than the
+    /// block's start): the homes were stored before it, so neither exit stores them, and once linked
+    /// the taken path jumps straight into the target's block instead of through its exit first.
+    /// </summary>
+    public Label DirectSite { get; private set; }
+
     /// <summary>True if code that the taken path must run came after the direct jump: the block is emitted again without it.</summary>
     public bool DirectFailed { get; private set; }
 
@@ -157,6 +166,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     private int _directMark = -1;
     private int _directDepth;
     private int _directSealed = -1;
+    private ulong _blockPc;
 
     public List<TrapStub> Traps { get; } = [];
 
@@ -910,7 +920,19 @@ internal sealed partial class X64Emitter : IJitEmitter
                 {
                     // The then-part is only this jump: taken when the condition holds.
                     _pendingBranch = null;
-                    JumpIf(Negate(b.FalseCondition), DirectTaken);
+                    ConditionCode taken = Negate(b.FalseCondition);
+                    if (l.Value != _blockPc)
+                    {
+                        // Nothing follows the branch, so both exits store the same homes: once, here
+                        // (no flags change). Until linked the jcc falls into the same test to the exit.
+                        StoreHomes(_a, Homes);
+                        Label site = _a.CreateLabel();
+                        Bind(ref site);
+                        DirectSite = site;
+                        LinkableJumpIf(taken);
+                    }
+
+                    JumpIf(taken, DirectTaken);
                 }
                 else
                 {

@@ -113,6 +113,45 @@ internal static class LockstepHarness
         Assert.Equal(5UL, cpu.GetRegister(0, 2));
     }
 
+    /// <summary>
+    /// A loop whose taken branch leaves for a block on the next page: once linked, the branch's jcc goes
+    /// straight there; when that page is rewritten the jcc (on a page that stays) is unlinked and the
+    /// new code runs.
+    /// </summary>
+    public static void ALinkedTakenBranchFollowsItsRewrittenTarget(string isaName, JitOptions options)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        using var memory = new GuestMemory();
+        memory.Map(Code, 2 * GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Write | MemoryPermissions.Execute);
+        uint Addiu(int rt, int rs, int value) => 0x24000000u | ((uint)rs << 21) | ((uint)rt << 16) | (ushort)value;
+        const uint Nop = 0, Break = 0x0000000D, Target = Code + GuestMemory.PageSize;
+        const int V0 = 2, V1 = 3, Iterations = 1000;
+        WriteWords(isa, memory, Code, [
+            Addiu(V0, 0, Iterations),
+            Addiu(V0, V0, -1),              // 0x04: the loop's first block
+            0x14400000u | 0x3FD,            // 0x08: bne v0, zero, Target
+            Nop,
+            Break]);
+        WriteWords(isa, memory, Target, [
+            Addiu(V1, V1, 1),               // the taken target's block
+            0x10000000u | 0xFBFF,           // b 0x04
+            Nop]);
+        using var engine = new JitEngine(isa, memory, options);
+        ICpu cpu = engine.CreateCpu();
+
+        cpu.Pc = Code;
+        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100_000).Kind);
+        Assert.Equal((ulong)(Iterations - 1), cpu.GetRegister(0, V1));
+        Assert.True(engine.Statistics.Exits < Iterations / 10, $"{engine.Statistics.Exits} exits: the loop's jumps were not linked");
+
+        WriteWords(isa, memory, Target, [Addiu(V1, V1, 2)], viaWrite: true);
+        cpu.SetRegister(0, V1, 0);
+        cpu.Pc = Code;
+        Assert.Equal(TrapKind.Breakpoint, cpu.Run(100_000).Kind);
+        Assert.Equal((ulong)(2 * (Iterations - 1)), cpu.GetRegister(0, V1));
+        Assert.True(engine.Statistics.Invalidations > 0);
+    }
+
     /// <summary>Runs <paramref name="cpu"/> in budgets of <paramref name="budget"/> instructions until something else stops it (at most 1000 runs).</summary>
     public static CpuExit RunInBudgets(ICpu cpu, long budget)
     {

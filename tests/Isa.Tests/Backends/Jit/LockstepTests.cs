@@ -362,6 +362,11 @@ public sealed class LockstepTests
     }
 
     [Theory]
+    [MemberData(nameof(DelaySlotIsas))]
+    public void ALinkedTakenBranchFollowsItsRewrittenTarget(string isaName, MemoryAddressing addressing)
+        => LockstepHarness.ALinkedTakenBranchFollowsItsRewrittenTarget(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false });
+
+    [Theory]
     [InlineData("mips32el")]
     [InlineData("mips32")]
     public void AStoreIntoTranslatedCodeIsSeenByTheNextRun(string isaName)
