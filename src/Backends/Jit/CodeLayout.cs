@@ -24,6 +24,7 @@ internal sealed class CodeLayout
     private readonly Encoder _encoder;
     private Item[] _items = new Item[256];
     private int[] _labelIndex = new int[256];
+    private bool[] _targeted = new bool[256];
     private byte[] _plain = new byte[4096];
     private byte[] _output = new byte[4096];
 
@@ -69,16 +70,47 @@ internal sealed class CodeLayout
             _labelIndex[(int)id] = i;
         }
 
-        // Address-independent instructions are encoded once, into _plain; the rest get their size.
-        _writer.Reset(_plain);
-        _writer.Reserve(count * MaxInstructionBytes);
+        // Which instructions a branch or a RIP-relative operand of the block points at (a label on the
+        // others only marks a guest instruction's start: nothing outside the block jumps there).
+        if (_targeted.Length < count)
+        {
+            _targeted = new bool[Math.Max(count, _targeted.Length * 2)];
+        }
+
+        Array.Clear(_targeted, 0, count);
         for (int i = 0; i < count; i++)
         {
             Instruction instruction = instructions[i];
+            int target = instruction.OpCount > 0 && instruction.Op0Kind == OpKind.NearBranch64 ? LabelIndex(instruction.NearBranch64)
+                : instruction.IsIPRelativeMemoryOperand ? LabelIndex(instruction.MemoryDisplacement64) : -1;
+            if (target >= 0)
+            {
+                _targeted[target] = true;
+            }
+        }
+
+        // Address-independent instructions are encoded once, into _plain; the rest get their size.
+        _writer.Reset(_plain);
+        _writer.Reserve(count * MaxInstructionBytes);
+        bool fused = false;
+        Instruction lea = default;
+        for (int i = 0; i < count; i++)
+        {
+            Instruction instruction = fused ? lea : instructions[i];
             ref Item item = ref _items[i];
             item = default;
             item.Instruction = instruction;
             item.Target = -1;
+            if (!fused && TryFuseShiftAdd(instructions, _targeted, i, out lea))
+            {
+                // The shift takes no bytes (a label on it lands on the lea), the add becomes the lea.
+                item.Kind = ItemKind.Plain;
+                item.PlainStart = _writer.Position;
+                fused = true;
+                continue;
+            }
+
+            fused = false;
             if (instruction.OpCount > 0 && instruction.Op0Kind == OpKind.NearBranch64)
             {
                 Code code = instruction.Code;
@@ -187,6 +219,49 @@ internal sealed class CodeLayout
 
         _output = _writer.Buffer;
         return _writer.Position == size;
+    }
+
+    /// <summary>
+    /// <c>shl r32, k; add r32, s32</c> with k = 1..3 (how MIPS and RISC-V index an array: two guest
+    /// instructions, <c>sll</c> then <c>addu</c>) is <c>lea r32, [s + r*2^k]</c>: one instruction and one
+    /// cycle less on the dependency chain. Only where nothing jumps to the add and the flags the pair
+    /// sets are overwritten before anything reads them, control leaves or joins (the lea sets none).
+    /// </summary>
+    private static bool TryFuseShiftAdd(IReadOnlyList<Instruction> instructions, bool[] targeted, int i, out Instruction lea)
+    {
+        const RflagsBits Status = RflagsBits.OF | RflagsBits.SF | RflagsBits.ZF | RflagsBits.AF | RflagsBits.CF | RflagsBits.PF;
+        const int FlagsHorizon = 16;
+        lea = default;
+        if (i + 1 >= instructions.Count)
+        {
+            return false;
+        }
+
+        Instruction shl = instructions[i], add = instructions[i + 1];
+        if (shl.Code != Iced.Intel.Code.Shl_rm32_imm8 || shl.Op0Kind != OpKind.Register || shl.Immediate8 is < 1 or > 3
+            || add.Code is not (Iced.Intel.Code.Add_rm32_r32 or Iced.Intel.Code.Add_r32_rm32) || add.Op0Kind != OpKind.Register || add.Op1Kind != OpKind.Register
+            || add.Op0Register != shl.Op0Register || add.Op1Register == shl.Op0Register || targeted[i + 1])
+        {
+            return false;
+        }
+
+        for (int j = i + 2; j < instructions.Count && j < i + 2 + FlagsHorizon; j++)
+        {
+            Instruction next = instructions[j];
+            if (targeted[j] || next.Code == Iced.Intel.Code.DeclareByte || next.FlowControl != FlowControl.Next || (next.RflagsRead & Status) != 0)
+            {
+                return false;
+            }
+
+            if ((next.RflagsModified & Status) == Status)
+            {
+                lea = Instruction.Create(Iced.Intel.Code.Lea_r32_m, add.Op0Register,
+                    new MemoryOperand(add.Op1Register.GetFullRegister(), shl.Op0Register.GetFullRegister(), 1 << shl.Immediate8));
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The address of <paramref name="label"/> in the code of the last <see cref="TryEncode"/> placed at <paramref name="rip"/>.</summary>

@@ -238,12 +238,20 @@ public sealed unsafe class JitEngine : IDisposable
                         TraceOut.WriteLine($"    {p:x8}  {DisassembleAt(p)}");
                     }
 
-                    var formatter = new Iced.Intel.NasmFormatter();
-                    var output = new Iced.Intel.StringOutput();
-                    foreach (Iced.Intel.Instruction instruction in t.Assembler.Instructions)
+                    // The code as placed (after the layout's rewrites), at its offsets in the JIT memory.
+                    if (block is not null)
                     {
-                        formatter.Format(instruction, output);
-                        TraceOut.WriteLine("        " + output.ToStringAndReset());
+                        byte[] code = new ReadOnlySpan<byte>((void*)block.CodeStart, block.CodeSize).ToArray();
+                        ulong start0 = (ulong)(block.CodeStart - JitCode.Shared.Start);
+                        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(code), start0);
+                        var formatter = new Iced.Intel.NasmFormatter();
+                        var output = new Iced.Intel.StringOutput();
+                        while (decoder.IP < start0 + (ulong)code.Length)
+                        {
+                            decoder.Decode(out Iced.Intel.Instruction instruction);
+                            formatter.Format(instruction, output);
+                            TraceOut.WriteLine($"        {instruction.IP:x6}  {output.ToStringAndReset()}");
+                        }
                     }
                 }
             }

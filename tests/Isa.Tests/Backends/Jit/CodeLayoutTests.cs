@@ -112,6 +112,62 @@ public sealed class CodeLayoutTests
     }
 
     /// <summary>A block as the translator makes them: straight code, label branches both ways, exits to far stubs.</summary>
+    /// <summary>
+    /// <c>shl r, k; add r, s</c> becomes <c>lea r, [s + r*2^k]</c> where the flags die before anything
+    /// reads them; kept as it is where they may be read, control may leave first, or a label is on the add.
+    /// </summary>
+    [Theory]
+    [InlineData("test", true)]
+    [InlineData("jo", false)]      // the add's overflow is read
+    [InlineData("jmp", false)]     // flags live at a target the layout cannot see into
+    [InlineData("label", false)]   // something may jump to the add
+    [InlineData("same", false)]    // add r, r: not a scaled index
+    [InlineData("shift4", false)]  // no scale of 16
+    public void AShiftThenAddBecomesOneLeaWhereTheFlagsAreDead(string shape, bool fuses)
+    {
+        var a = new Assembler(64);
+        Label onAdd = a.CreateLabel(), end = a.CreateLabel();
+        a.shl(ebp, (byte)(shape == "shift4" ? 4 : 2));
+        if (shape == "label")
+        {
+            a.Label(ref onAdd);
+        }
+
+        a.add(ebp, shape == "same" ? ebp : r14d);
+        switch (shape)
+        {
+            case "jo":
+                a.jo(end);
+                break;
+            case "jmp":
+                a.jmp(FarTarget);
+                break;
+        }
+
+        a.test(ebp, 3);
+        a.Label(ref end);
+        a.mov(eax, ebp);
+        if (shape == "label")
+        {
+            a.jmp(onAdd);
+        }
+
+        var layout = new CodeLayout();
+        Assert.True(layout.TryEncode(a.Instructions, Rip));
+        List<Instruction> code = Decode(layout.Code.ToArray(), Rip);
+        if (fuses)
+        {
+            Assert.Equal(Code.Lea_r32_m, code[0].Code);
+            Assert.Equal(Register.EBP, code[0].Op0Register);
+            Assert.Equal((Register.R14, Register.RBP, 4), (code[0].MemoryBase, code[0].MemoryIndex, code[0].MemoryIndexScale));
+            Assert.Equal(Code.Test_rm32_imm32, code[1].Code);
+        }
+        else
+        {
+            Assert.Equal(a.Instructions.Select(i => i.Mnemonic), code.Select(i => i.Mnemonic));
+        }
+    }
+
     private static List<Label> RandomBlock(Assembler a, Random random)
     {
         var labels = new List<Label>();

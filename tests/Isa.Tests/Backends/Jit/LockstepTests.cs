@@ -82,8 +82,9 @@ public sealed class LockstepTests
     /// Conditional branches as blocks end them, against the interpreter, whole and in small budgets
     /// (which end inside loops): a loop whose delay slot goes before its branch (the direct exit back
     /// to the block's start), a slot that writes the branch's register (captured for the branch), a call
-    /// whose slot reads the link register, a likely branch taken and not taken, and traps in the delay
-    /// slot of a taken and a not-taken branch (the pending target must be in the state).
+    /// whose slot reads the link register, a likely branch taken and not taken, traps in the delay
+    /// slot of a taken and a not-taken branch (the pending target must be in the state), and an array
+    /// index (<c>sll</c>, <c>addu</c>: one x64 <c>lea</c>) whose store faults past the data region.
     /// </summary>
     [Theory]
     [MemberData(nameof(MipsBranchCases))]
@@ -114,6 +115,8 @@ public sealed class LockstepTests
             [0x15000003, 0x8C820002, Break, Break, Break],
             // bnez t0, +3; add v0, t1, t1 (slot: overflows when t1 is large); break; break; break
             [0x15000003, 0x01291020, Break, Break, Break],
+            // loop: sll v0, t0, 2; addu v0, a0, v0 (one lea); sw t0, 0(v0) (faults past the data); addiu t0, t0, -1; bnez t0, loop; nop
+            [0x00081080, 0x00821021, 0xAC480000, 0x2508FFFF, 0x1500FFFB, Nop, Break],
         ];
         for (int p = 0; p < programs.Length; p++)
         {
