@@ -101,7 +101,7 @@ internal sealed class CodeLayout
             item = default;
             item.Instruction = instruction;
             item.Target = -1;
-            if (!fused && TryFuseShiftAdd(instructions, _targeted, i, out lea))
+            if (!fused && instruction.Code == Iced.Intel.Code.Shl_rm32_imm8 && TryFuseShiftAdd(instructions, _targeted, i, out lea))
             {
                 // The shift takes no bytes (a label on it lands on the lea), the add becomes the lea.
                 item.Kind = ItemKind.Plain;
