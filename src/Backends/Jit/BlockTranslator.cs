@@ -285,7 +285,8 @@ internal sealed class BlockTranslator
             }
         }
 
-        if (e.DirectFailed)
+        // A computed jump held in a register is the block's only way out: no constant target may remain.
+        if (e.DirectFailed || (e.IndirectRegister is not null && e.ConstantTargets.Count != 0))
         {
             return null;
         }
@@ -410,8 +411,19 @@ internal sealed class BlockTranslator
             }
             else if (e.IndirectTarget)
             {
+                // The target's register, if the jump kept it there (homes are stored, it is unchanged), else NextPc.
+                AssemblerRegister32 jumpTarget = eax;
+                if (e.IndirectRegister is { } held)
+                {
+                    jumpTarget = held;
+                }
+                else
+                {
+                    a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
+                }
+
                 Label miss = a.CreateLabel();
-                if (_stubs.Jumps.EmitJump(a, pcOffset, nextPcOffset, miss))
+                if (_stubs.Jumps.EmitJump(a, jumpTarget, pcOffset, miss))
                 {
                     e.Bind(ref miss);
                     a.jmp((ulong)_stubs.LookupMiss);
@@ -536,7 +548,8 @@ internal sealed class BlockTranslator
     /// <summary>
     /// The order the block's instructions are emitted in, and the index of its closing jump when nothing
     /// after it reads NextPc (else -1): a conditional branch emitted last jumps straight to a link site,
-    /// a constant jump outside any condition stores no NextPc. A delay slot goes before its branch
+    /// a constant jump outside any condition stores no NextPc, and a computed jump emitted last keeps
+    /// its target in a register for the lookup (<see cref="X64Emitter.IndirectRegister"/>). A delay slot goes before its branch
     /// when the branch cannot leave the block, neither writes what the other writes and the slot reads
     /// nothing the branch writes; the branch's inputs the slot writes are captured before the slot
     /// (<see cref="_captures"/>, <see cref="X64Emitter.CaptureForNext"/>), so the branch still reads
@@ -544,7 +557,8 @@ internal sealed class BlockTranslator
     /// it changes no guest state before it may leave (so the captured registers are still as the
     /// branch read them) and writes no register it reads, so its exits resume at the branch
     /// (<paramref name="slotRestarts"/>) and the interpreter runs the branch and the slot again.
-    /// Otherwise an unconditional jump's slot that cannot leave stays after it, still without NextPc.
+    /// Otherwise an unconditional constant jump's slot that cannot leave stays after it, still without
+    /// NextPc; a computed jump whose slot stays after it goes through NextPc.
     /// </summary>
     private Span<int> EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch, out bool slotRestarts)
     {
@@ -571,7 +585,7 @@ internal sealed class BlockTranslator
 
         if (!_isa.DelaySlot)
         {
-            branch = (last.Flags & (InstructionFlags.Jump | InstructionFlags.Indirect)) == InstructionFlags.Jump ? native - 1 : -1;
+            branch = (last.Flags & InstructionFlags.Jump) != 0 ? native - 1 : -1;
             return order;
         }
 
@@ -583,7 +597,7 @@ internal sealed class BlockTranslator
         int b = native - 2;
         GuestInstruction jump = instructions[b];
         RegisterUseCounter.InstructionEffects bx = counter.Instructions[b], dx = counter.Instructions[native - 1];
-        if ((jump.Flags & (InstructionFlags.Jump | InstructionFlags.Indirect)) != InstructionFlags.Jump || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || bx.Nullifies)
+        if ((jump.Flags & InstructionFlags.Jump) == 0 || !jump.Valid || callOuts.Contains(b) || bx.MayLeave || bx.Nullifies)
         {
             return order;
         }
@@ -600,7 +614,7 @@ internal sealed class BlockTranslator
             slotRestarts = dx.MayLeave;
             _captureCount = captures;
         }
-        else if ((jump.Flags & InstructionFlags.Branch) == 0 && !dx.MayLeave)
+        else if ((jump.Flags & (InstructionFlags.Branch | InstructionFlags.Indirect)) == 0 && !dx.MayLeave)
         {
             branch = b;
         }

@@ -12,11 +12,14 @@ namespace Isa.Backends.Jit;
 internal abstract class IndirectJumps
 {
     /// <summary>
-    /// Emits the jump to the state's NextPc, which becomes the state's PC: into the target's code when
-    /// the table knows it, else to <paramref name="miss"/> (which must then exit with <c>ExitReason.Lookup</c>)
-    /// or straight to the engine's lookup-miss stub. Returns whether <paramref name="miss"/> is used.
+    /// Emits the jump to the guest PC in <paramref name="target"/> (a 32-bit register other than ECX,
+    /// left unchanged), which becomes the state's PC: into the target's code when the table knows
+    /// it, else to <paramref name="miss"/> (which must then exit with <c>ExitReason.Lookup</c>) or
+    /// straight to the engine's lookup-miss stub; the dispatcher sets NextPc on that exit. Blocks
+    /// pass the register that holds their computed target, so the hit path neither stores nor
+    /// reloads NextPc. Returns whether <paramref name="miss"/> is used.
     /// </summary>
-    public abstract bool EmitJump(Assembler a, int pcOffset, int nextPcOffset, Label miss);
+    public abstract bool EmitJump(Assembler a, AssemblerRegister32 target, int pcOffset, Label miss);
 
     /// <summary>A CPU's context is filled in: the table may need a field of it.</summary>
     public virtual void Attach(nint state)

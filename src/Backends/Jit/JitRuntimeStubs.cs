@@ -115,7 +115,8 @@ internal sealed class JitRuntimeStubs
 
         // Indirect jumps: through the host's table; a miss asks the dispatcher.
         a.Label(ref indirect);
-        jumps.EmitJump(a, pcOffset, nextPcOffset, miss);
+        a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
+        jumps.EmitJump(a, eax, pcOffset, miss);
         a.Label(ref miss);
         a.mov(eax, (int)ExitReason.Lookup);
         a.jmp(exit);
@@ -152,21 +153,25 @@ internal sealed class JitRuntimeStubs
     }
 
     /// <summary>
-    /// The probe of the lookup table for a jump to the state's NextPc (which becomes the PC): straight
-    /// to the target's code on a hit, to <paramref name="miss"/> otherwise. Blocks ending in a
-    /// computed jump carry their own copy, so each guest jump site has its own host indirect jump
-    /// for the branch predictor to learn.
+    /// The probe of the lookup table for a jump to the guest PC in <paramref name="target"/> (which
+    /// becomes the state's PC; the register is left as it is): straight to the target's code on a
+    /// hit, to <paramref name="miss"/> otherwise. Blocks ending in a computed jump carry their own
+    /// copy, so each guest jump site has its own host indirect jump for the branch predictor to learn.
     /// </summary>
-    public static void EmitProbe(Assembler a, int pcOffset, int nextPcOffset, int instructionShift, Label miss)
+    public static void EmitProbe(Assembler a, AssemblerRegister32 target, int pcOffset, int instructionShift, Label miss)
     {
-        a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
-        a.mov(__dword_ptr[rbx + pcOffset], eax);
-        a.mov(ecx, eax);
+        if (target == ecx)
+        {
+            throw new ArgumentException("the probe computes its entry in ECX: the target must be elsewhere", nameof(target));
+        }
+
+        a.mov(__dword_ptr[rbx + pcOffset], target);
+        a.mov(ecx, target);
         a.shr(ecx, (byte)instructionShift);
         a.and(ecx, LookupEntries - 1);
         a.shl(rcx, 4);
         a.add(rcx, __qword_ptr[rbx + JitContext.LookupTable]);
-        a.cmp(__dword_ptr[rcx], eax);
+        a.cmp(__dword_ptr[rcx], target);
         a.jne(miss);
         a.jmp(__qword_ptr[rcx + 8]);
     }

@@ -30,9 +30,9 @@ internal sealed unsafe class LookupTable : IndirectJumps, IDisposable
 
     ~LookupTable() => Free();
 
-    public override bool EmitJump(Assembler a, int pcOffset, int nextPcOffset, Label miss)
+    public override bool EmitJump(Assembler a, AssemblerRegister32 target, int pcOffset, Label miss)
     {
-        JitRuntimeStubs.EmitProbe(a, pcOffset, nextPcOffset, _instructionShift, miss);
+        JitRuntimeStubs.EmitProbe(a, target, pcOffset, _instructionShift, miss);
         return true;
     }
 

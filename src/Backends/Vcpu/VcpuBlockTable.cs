@@ -71,10 +71,15 @@ internal sealed unsafe class VcpuBlockTable : IndirectJumps
         _space.MapLargeShared(Base, physical, Bytes, PageFlags.Present | PageFlags.NoExecute);
     }
 
-    public override bool EmitJump(Assembler a, int pcOffset, int nextPcOffset, Label miss)
+    public override bool EmitJump(Assembler a, AssemblerRegister32 target, int pcOffset, Label miss)
     {
-        a.mov(eax, __dword_ptr[rbx + nextPcOffset]);
-        a.mov(__dword_ptr[rbx + pcOffset], eax);
+        // The target's register stays as it is (a resident guest register lives on in the next block).
+        a.mov(__dword_ptr[rbx + pcOffset], target);
+        if (target != eax)
+        {
+            a.mov(eax, target);
+        }
+
         if (_shift != 0)
         {
             a.ror(eax, (byte)_shift);

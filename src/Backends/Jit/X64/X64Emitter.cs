@@ -92,6 +92,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         ForgetKnownValues();
         ConstantTargets.Clear();
         IndirectTarget = false;
+        IndirectRegister = null;
         UnconditionalTarget = null;
         Nullifies = false;
         SkipDelaySlot = default;
@@ -129,6 +130,13 @@ internal sealed partial class X64Emitter : IJitEmitter
     public HashSet<ulong> ConstantTargets { get; } = [];
 
     public bool IndirectTarget { get; private set; }
+
+    /// <summary>
+    /// The register holding the target of the block's computed jump when it is the last instruction
+    /// emitted (<see cref="DirectJumpIndex"/>) and outside any condition: the translator's exit jumps
+    /// through it, and NextPc is not written. Null when the target went to NextPc.
+    /// </summary>
+    public AssemblerRegister32? IndirectRegister { get; private set; }
 
     /// <summary>A constant jump outside any condition: the block's only successor.</summary>
     public ulong? UnconditionalTarget { get; private set; }
@@ -965,9 +973,26 @@ internal sealed partial class X64Emitter : IJitEmitter
                 UnconditionalTarget = l.Value;
             }
         }
+        else if (Current.Index == DirectJumpIndex && _dynamicDepth == 0 && !IndirectTarget && DirectTarget is null)
+        {
+            // The block's computed jump, emitted last: its target stays in the register that holds it
+            // (a home, a temporary, a capture, or RAX loaded from the state) for the translator's
+            // lookup, with no NextPc store and reload between. Nothing may follow in the instruction.
+            int r = InRegister(target, Rax);
+            if (r is Rcx or Rdx)
+            {
+                _a.mov(R32(Rax), R32(r));
+                r = Rax;
+            }
+
+            IndirectRegister = R32(r);
+            IndirectTarget = true;
+            _directSealed = _a.Instructions.Count;
+        }
         else
         {
             _a.mov(__dword_ptr[rbx + _layout.NextPcOffset], R32(InRegister(target, Rax)));
+            DirectFailed |= IndirectRegister is not null; // a second computed jump: the NextPc way
             IndirectTarget = true;
         }
 

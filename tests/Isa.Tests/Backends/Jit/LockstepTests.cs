@@ -280,6 +280,99 @@ public sealed class LockstepTests
         }
     }
 
+    /// <summary>
+    /// Computed jumps (<c>jr</c>, <c>jalr</c>) with their delay slot emitted before them, the target
+    /// taken from its host register (no NextPc): loops through a jump table entry and calls with their
+    /// returns, slots that write the target register (captured), that load it, that fault (an unmapped
+    /// or read-only page, misaligned) or overflow (restarting at the jump), a <c>jalr</c> whose link
+    /// register is its target, and the shapes that keep the NextPc way (a slot that writes or reads the
+    /// link register, one that reads what it writes and may leave); misaligned targets; whole and in
+    /// small budgets, both addressing modes, with and without resident registers, against the interpreter.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MipsBranchCases))]
+    public void ComputedJumpsWithTheirSlotFirstMatchTheInterpreter(string isaName, int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        const int V0 = 2, V1 = 3, A0 = 4, A1 = 5, T0 = 8, T1 = 9, T2 = 10, T9 = 25, Sp = 29, Ra = 31;
+        const uint Break = 0x0000000D, Nop = 0;
+        const uint ReadOnly = LockstepHarness.Data + LockstepHarness.DataSize, Unmapped = ReadOnly + GuestMemory.PageSize, Table = LockstepHarness.Data + 0x100;
+        const uint A = LockstepHarness.Code, B = A + 0x20, C = A + 0x40;
+        static uint Addiu(int rt, int rs, int imm) => 0x24000000u | ((uint)rs << 21) | ((uint)rt << 16) | (ushort)imm;
+        static uint Special(int rs, int rt, int rd, uint funct) => ((uint)rs << 21) | ((uint)rt << 16) | ((uint)rd << 11) | funct;
+        static uint Jr(int rs) => Special(rs, 0, 0, 0x08);
+        static uint Jalr(int rd, int rs) => Special(rs, 0, rd, 0x09);
+        static uint Lw(int rt, int offset, int rs) => 0x8C000000u | ((uint)rs << 21) | ((uint)rt << 16) | (ushort)offset;
+        static uint Sw(int rt, int offset, int rs) => 0xAC000000u | ((uint)rs << 21) | ((uint)rt << 16) | (ushort)offset;
+        static Action<ICpu> Set(params (int Register, uint Value)[] values) => cpu =>
+        {
+            foreach ((int r, uint v) in values)
+            {
+                cpu.SetRegister(0, r, v);
+            }
+        };
+
+        // A: addiu t0, t0, -1; <jump>; <slot>; bne t0, zero, A; nop; break ...
+        // B (A + 0x20): the callee or the table's target: addiu v1, v1, 1; <jump back>; <slot>; break
+        // C (A + 0x40): a second target: addiu v0, v0, 7; break
+        uint bneA = 0x1500FFFC; // at A + 0x0c: bne t0, zero, A
+        uint[] Program(uint jump, uint slot, uint backJump, uint backSlot) =>
+            [Addiu(T0, T0, -1), jump, slot, bneA, Nop, Break, Break, Break, Addiu(V1, V1, 1), backJump, backSlot, Break, Break, Break, Break, Break, Addiu(V0, V0, 7), Break];
+
+        // B jumps back to A's loop branch through t2 when called by jr (ra is not the way back).
+        (string Name, uint[] Words, uint At, bool SlotFirst, bool Restarts, Action<ICpu>[] Setups)[] programs =
+        [
+            ("jr t1; addiu v0, v0, 1", Program(Jr(T1), Addiu(V0, V0, 1), Jr(T2), Nop), A, true, false,
+                [Set((T0, 6), (T1, B), (T2, A + 0xc)), Set((T0, 1), (T1, B), (T2, A + 0xc)), Set((T0, 3), (T1, B + 2), (T2, A + 0xc))]),
+            ("jr t1; move t1, t2 (the slot writes the target: captured)", Program(Jr(T1), Special(T2, 0, T1, 0x25), Jr(T2), Nop), A, true, false,
+                [Set((T0, 4), (T1, B), (T2, A + 0xc)), Set((T0, 4), (T1, C), (T2, A + 0xc))]),
+            ("jr t1; lw t1, 0(a0) (loads the next target: captured, restarts at the jump)", Program(Jr(T1), Lw(T1, 0, A0), Jr(T2), Nop), A, true, true,
+                [
+                    Set((T0, 5), (T1, B), (T2, A + 0xc), (A0, Table)),
+                    Set((T0, 5), (T1, B), (T2, A + 0xc), (A0, Table + 4)), // the table says C
+                    Set((T0, 5), (T1, B), (T2, A + 0xc), (A0, Unmapped + 8)),
+                    Set((T0, 5), (T1, B), (T2, A + 0xc), (A0, Table + 2)),
+                ]),
+            ("jalr t9; addiu sp, sp, -8 / jr ra; addiu sp, sp, 8", Program(Jalr(Ra, T9), Addiu(Sp, Sp, -8), Jr(Ra), Addiu(Sp, Sp, 8)), A, true, false,
+                [Set((T0, 7), (T9, B)), Set((T0, 2), (T9, C)), Set((T0, 2), (T9, B + 1))]),
+            ("jalr t9; addiu ra, ra, 8 (writes the link: NextPc)", Program(Jalr(Ra, T9), Addiu(Ra, Ra, 8), Jr(Ra), Nop), A, false, false,
+                [Set((T0, 3), (T9, B))]),
+            ("jalr t9; addu v0, ra, v0 (reads the link: NextPc)", Program(Jalr(Ra, T9), Special(Ra, V0, V0, 0x21), Jr(Ra), Nop), A, false, false,
+                [Set((T0, 3), (T9, B))]),
+            ("jalr t9, t9 (the target is read before the link)", Program(Jalr(T9, T9), Addiu(V0, V0, 1), Jr(T9), Nop), A, true, false,
+                [Set((T0, 3), (T9, B))]),
+            ("jr ra; sw v0, 0(a1) (a store that faults: restarts at the jump)", Program(Jalr(Ra, T9), Nop, Jr(Ra), Sw(V0, 0, A1)), B, true, true,
+                [Set((T0, 3), (T9, B), (A1, Table + 0x40)), Set((T0, 3), (T9, B), (A1, ReadOnly + 4)), Set((T0, 3), (T9, B), (A1, Unmapped)), Set((T0, 3), (T9, B), (A1, Table + 1))]),
+            ("jr ra; add v0, t1, t1 (overflows: restarts at the jump)", Program(Jalr(Ra, T9), Nop, Jr(Ra), Special(T1, T1, V0, 0x20)), B, true, true,
+                [Set((T0, 3), (T9, B), (T1, 5)), Set((T0, 3), (T9, B), (T1, 0x7FFF_FFFF))]),
+            ("jr ra; lw ra, 0(a0) (loads the return address it jumps through)", Program(Jalr(Ra, T9), Nop, Jr(Ra), Lw(Ra, 0, A0)), B, true, true,
+                [Set((T0, 3), (T9, B), (A0, Table)), Set((T0, 3), (T9, B), (A0, Unmapped))]),
+            ("jr a0; lw a0, 0(a0) (reads what it writes and may leave: NextPc)", Program(Jr(A0), Lw(A0, 0, A0), Jr(T2), Nop), A, false, false,
+                [Set((T0, 2), (A0, B), (T2, A + 0xc))]),
+        ];
+
+        var options = new JitOptions { InterpretFirstVisit = false };
+        void Memory(GuestMemory memory)
+        {
+            memory.Map(ReadOnly, GuestMemory.PageSize, MemoryPermissions.Read);
+            LockstepHarness.WriteWords(isa, memory, Table, [B, C], viaWrite: true);
+        }
+
+        for (int p = 0; p < programs.Length; p++)
+        {
+            (string name, uint[] words, uint at, bool slotFirst, bool restarts, Action<ICpu>[] setups) = programs[p];
+            ulong[] program = words.Select(w => (ulong)w).ToArray();
+            (bool first, bool restartsAtJump, bool throughNextPc) = JumpPlacement(isa, program, at);
+            Assert.True(first == slotFirst, $"{name}: the slot goes before its jump is {slotFirst}");
+            Assert.True(restartsAtJump == restarts, $"{name}: a slot that restarts at its jump is {restarts}");
+            Assert.True(throughNextPc != slotFirst, $"{name}: the jump's target goes through NextPc is {!slotFirst}");
+            for (int s = 0; s < setups.Length; s++)
+            {
+                LockstepHarness.RunBoth(isa, WithResidents(options with { Addressing = (MemoryAddressing)((p + s) % 2) }, p + (s / 2)), program, (p * 13) + s, p, budget: budget, memorySetup: Memory, setup: setups[s]);
+            }
+        }
+    }
+
     public static TheoryData<string, MemoryAddressing> DelaySlotIsas() => InBothAddressingModes(IsaCatalog.All.Where(i => i.DelaySlot));
 
     /// <summary>
@@ -345,6 +438,33 @@ public sealed class LockstepTests
         return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.SlotRestartsAtBranch);
     }
 
+    /// <summary>
+    /// How the block at <paramref name="at"/> emits its computed jump: its delay slot before it, restarting
+    /// there, and whether the target is stored to NextPc (a register store to it in the block's code)
+    /// rather than taken from its register.
+    /// </summary>
+    private static (bool SlotFirst, bool Restarts, bool ThroughNextPc) JumpPlacement(GuestIsa isa, ulong[] words, ulong at)
+    {
+        using var memory = new GuestMemory();
+        memory.Map(LockstepHarness.Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Execute);
+        LockstepHarness.WriteWords(isa, memory, LockstepHarness.Code, words.Select(w => (uint)w).ToArray());
+        using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
+        JitBlock block = engine.GetBlock(at)!;
+        int slot = block.DelaySlot;
+        byte[] code = new byte[block.CodeSize];
+        System.Runtime.InteropServices.Marshal.Copy(block.CodeStart, code, 0, code.Length);
+        var decoder = Iced.Intel.Decoder.Create(64, code);
+        bool storesNextPc = false;
+        while (decoder.IP < (ulong)code.Length)
+        {
+            Iced.Intel.Instruction i = decoder.Decode();
+            storesNextPc |= i.Op0Kind == Iced.Intel.OpKind.Memory && i.Op1Kind == Iced.Intel.OpKind.Register && i.MemoryBase == Iced.Intel.Register.RBX
+                && (int)i.MemoryDisplacement32 == isa.StateLayout.NextPcOffset;
+        }
+
+        return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.SlotRestartsAtBranch, storesNextPc);
+    }
+
     /// <summary>Counted loops on RV32 (no delay slot: the branch or jump is the block's last instruction), whole and in small budgets.</summary>
     [Theory]
     [InlineData(10_000)]
@@ -361,6 +481,43 @@ public sealed class LockstepTests
         {
             LockstepHarness.RunBoth(isa, new JitOptions { InterpretFirstVisit = false }, program, 1, 0, setup: cpu => cpu.SetRegister(0, 5, count), budget: budget);
             LockstepHarness.RunBoth(isa, new JitOptions { InterpretFirstVisit = false }, jumps, 1, 1, setup: cpu => cpu.SetRegister(0, 5, count), budget: budget);
+        }
+    }
+
+    /// <summary>
+    /// RV32's computed jumps (no delay slot: <c>jalr</c> is the block's last instruction) take their
+    /// target from its register: calls and returns in a loop, a <c>jalr</c> whose link register is its
+    /// base, offsets that make the target odd (bit 0 cleared) or misaligned; whole and in small budgets.
+    /// </summary>
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(5)]
+    [InlineData(2)]
+    public void Rv32ComputedJumpsMatchTheInterpreter(int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find("rv32")!;
+        const int Ra = 1, T0 = 5, T1 = 6, A0 = 10;
+        const uint Ebreak = 0x00100073, A = LockstepHarness.Code, B = A + 0x10, C = A + 0x20;
+        static uint Addi(int rd, int rs1, int imm) => ((uint)(imm & 0xFFF) << 20) | ((uint)rs1 << 15) | ((uint)rd << 7) | 0x13;
+        static uint Jalr(int rd, int imm, int rs1) => ((uint)(imm & 0xFFF) << 20) | ((uint)rs1 << 15) | ((uint)rd << 7) | 0x67;
+        const uint BneT0A = 0xFE029CE3; // at A + 8: bne t0, zero, A
+        static uint[] Program(uint jump, uint back) => [Addi(T0, T0, -1), jump, BneT0A, Ebreak, Addi(A0, A0, 3), back, Ebreak, Ebreak, Addi(A0, A0, 7), Ebreak];
+        (string Name, uint[] Words, uint[] Bases)[] programs =
+        [
+            ("jalr ra, 0(t1); ret", Program(Jalr(Ra, 0, T1), Jalr(0, 0, Ra)), [B, C, B + 2]),
+            ("jalr t1, 0(t1) (the link overwrites the base after the read); jr t1", Program(Jalr(T1, 0, T1), Jalr(0, 0, T1)), [B]),
+            ("jalr ra, 4(t1); ret", Program(Jalr(Ra, 4, T1), Jalr(0, 0, Ra)), [B - 4, B - 3, B - 2]),
+        ];
+        for (int p = 0; p < programs.Length; p++)
+        {
+            ulong[] program = programs[p].Words.Select(w => (ulong)w).ToArray();
+            Assert.False(JumpPlacement(isa, program, A).ThroughNextPc, $"{programs[p].Name}: the target goes through NextPc");
+            foreach (uint b in programs[p].Bases)
+            {
+                var options = new JitOptions { InterpretFirstVisit = false, Addressing = (MemoryAddressing)((p + (int)b) % 2) };
+                options = (b & 4) == 0 ? options : options with { ResidentRegisters = [(0, T1), (0, Ra), (0, T0)] };
+                LockstepHarness.RunBoth(isa, options, program, p, p, setup: cpu => { cpu.SetRegister(0, T0, 4); cpu.SetRegister(0, T1, b); }, budget: budget);
+            }
         }
     }
 
