@@ -158,6 +158,13 @@ internal sealed partial class X64Emitter
             }
         }
 
+        if (op == JitBinary.And && type == JitType.U32 && right.IsConstant && LazyAddress(left) is { } address
+            && (address.Right.Value & LowBitsThrough(right.Constant)) == 0)
+        {
+            // (x + c) & m is x & m when c has no bit at or below m's highest: an alignment test reads the register.
+            return Defer(DeferredKind.And, left, address.Left, right, Location.Immediate(right.Constant), type);
+        }
+
         // 32-bit operations wait for their use: written to a guest register they are computed straight
         // into its home (or in place in the state block), an add folds into an address, an and into a test.
         bool deferrable = (type == JitType.U32 && left.Type == type) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32 && left.Type == type);
@@ -191,6 +198,9 @@ internal sealed partial class X64Emitter
 
         return Temp(d, type);
     }
+
+    /// <summary>The mask of the bits of <paramref name="m"/>'s highest set bit and below.</summary>
+    private static ulong LowBitsThrough(ulong m) => m == 0 ? 0 : ulong.MaxValue >> System.Numerics.BitOperations.LeadingZeroCount(m);
 
     /// <summary>A 32-bit guest register in the state block, as a canonical u32.</summary>
     private static bool IsStateWord(Location l) => l.Kind == LocationKind.State && l.Bytes == 4 && !l.Signed;
@@ -1079,7 +1089,8 @@ internal sealed partial class X64Emitter
     /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
     private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
     {
-        if (_addressing != MemoryAddressing.BaseRegister && IsUnmaterialized(address, DeferredKind.Add) && _deferred[address.Slot] is { Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } add)
+        DeferredOp? folded = IsUnmaterialized(address, DeferredKind.Add) ? _deferred[address.Slot] : LazyAddress(address);
+        if (_addressing != MemoryAddressing.BaseRegister && folded is { Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } add)
         {
             AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
             return Segment(size)[R32(add.Left.Register) + (int)(uint)add.Right.Value];

@@ -400,7 +400,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         JitValueKind.Constant or JitValueKind.Dead => Location.Immediate(v.Constant),
         JitValueKind.Temporary or JitValueKind.GuestRegister or JitValueKind.Variable => Location.InRegister(v.Slot),
         JitValueKind.Memory => Location.InState(v.Slot, (int)(v.Constant & 0xFF), (v.Constant & 0x100) != 0),
-        JitValueKind.Pinned => _pins[v.Slot].Location,
+        JitValueKind.Pinned => PinLocation(v.Slot),
         JitValueKind.Deferred => Location.InRegister(Materialize(v.Slot)),
         _ => throw new InvalidOperationException(v.Kind.ToString()),
     };
@@ -478,6 +478,15 @@ internal sealed partial class X64Emitter : IJitEmitter
         if (_dead || value.Kind is JitValueKind.Constant or JitValueKind.Pinned or JitValueKind.Dead)
         {
             return value;
+        }
+
+        if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot] is { Materialized: < 0, Owned: < 0, OwnedRight: < 0, Op: DeferredKind.Add, Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } address
+            && IsHomeRegister(address.Left.Register))
+        {
+            // A guest register plus a displacement (a spec's checked address) stays uncomputed: an access
+            // folds it into its operand, an alignment test reads the register; a write to the register computes it first.
+            _pins.Add(new Pin(default, address.Left.Register, -1, value.Slot));
+            return new JitValue(JitValueKind.Pinned, _pins.Count - 1, 0, value.Type);
         }
 
         Location location;
@@ -565,12 +574,48 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public JitValue Read(JitVariable variable) => _dead ? Dead(variable.Type) : new(JitValueKind.Variable, variable.Slot, 0, variable.Type);
 
+    /// <summary>Where a let's value is; an address let uncomputed is computed now (a lea into a temporary the let then owns: the flags stay).</summary>
+    private Location PinLocation(int pin)
+    {
+        Pin p = _pins[pin];
+        if (p.Deferred < 0)
+        {
+            return p.Location;
+        }
+
+        int r = Materialize(p.Deferred);
+        _deferred[p.Deferred] = _deferred[p.Deferred] with { Owned = -1 };
+        _pins[pin] = new Pin(Location.InRegister(r), -1, -1);
+        return Location.InRegister(r);
+    }
+
+    /// <summary>The uncomputed <c>register + displacement</c> of an address let, or null.</summary>
+    private DeferredOp? LazyAddress(JitValue v) => v.Kind == JitValueKind.Pinned && _pins[v.Slot].Deferred is var d and >= 0 ? _deferred[d] : null;
+
+    /// <summary>True if host register <paramref name="r"/> is a guest register's home (it changes only by a guest register write, which copies the lets reading it first).</summary>
+    private bool IsHomeRegister(int r)
+    {
+        for (int i = 0; i < _homeCount; i++)
+        {
+            if (_homes[i].Register == r)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Turns lets that still refer to a guest register into copies, before paths diverge.</summary>
     private void SeparatePins()
     {
         for (int i = 0; i < _pins.Count; i++)
         {
-            if (_pins[i].SourceRegister >= 0 || _pins[i].SourceOffset >= 0)
+            if (_pins[i].Deferred >= 0)
+            {
+                PinLocation(i);
+            }
+            else if (_pins[i].SourceRegister >= 0 || _pins[i].SourceOffset >= 0)
             {
                 int r = AllocateTemp();
                 MoveTo(r, _pins[i].Location);
@@ -585,7 +630,11 @@ internal sealed partial class X64Emitter : IJitEmitter
         for (int i = 0; i < _pins.Count; i++)
         {
             Pin p = _pins[i];
-            if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
+            if (p.Deferred >= 0 && hostRegister >= 0 && p.SourceRegister == hostRegister)
+            {
+                PinLocation(i);
+            }
+            else if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
             {
                 int r = AllocateTemp();
                 MoveTo(r, p.Location);
@@ -1426,7 +1475,8 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind, bool AfterCallOut);
 
-    private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset);
+    /// <param name="Deferred">An address let not computed yet: the deferred add (of <paramref name="SourceRegister"/>) it stands for, else -1.</param>
+    private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset, int Deferred = -1);
 
     /// <summary>
     /// A 32-bit <c>left op right</c> not computed yet: written to a guest register it is computed in its
