@@ -14,7 +14,7 @@ internal sealed partial class X64Emitter
         if (op == JitUnary.LogicalNot && IsPendingFlags(operand))
         {
             _pendingFlags = (operand.Slot, Negate(_pendingFlags!.Value.Condition));
-            return operand;
+            return operand with { Type = type };
         }
 
         FlushFlags();
@@ -28,6 +28,11 @@ internal sealed partial class X64Emitter
         {
             ulong c = operand.Constant;
             return Constant(op switch { JitUnary.Negate => 0 - c, JitUnary.Not => ~c, _ => c == 0 ? 1UL : 0 }, type);
+        }
+
+        if (op is JitUnary.Negate or JitUnary.Not && type == JitType.U32 && operand.Type == type && Locate(operand) is var source && (source.Kind == LocationKind.Register || IsStateWord(source)))
+        {
+            return Defer(op == JitUnary.Negate ? DeferredKind.Neg : DeferredKind.Not, operand, source, Constant(0, type), Location.Immediate(0), type);
         }
 
         int d = IntoNewTemp(operand);
@@ -153,13 +158,20 @@ internal sealed partial class X64Emitter
             }
         }
 
-        // 32-bit operations on a value in a register wait for their use: written to a guest register's
-        // home they compute in place, an add folds into an address, an and into a test.
-        bool deferrable = op is not JitBinary.Mul && ((type == JitType.U32 && left.Type == type) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32 && left.Type == type));
-        if (deferrable && Locate(left) is { Kind: LocationKind.Register } source)
+        if (op == JitBinary.And && type == JitType.U32 && right.IsConstant && LazyAddress(left) is { } address
+            && (address.Right.Value & LowBitsThrough(right.Constant)) == 0)
+        {
+            // (x + c) & m is x & m when c has no bit at or below m's highest: an alignment test reads the register.
+            return Defer(DeferredKind.And, left, address.Left, right, Location.Immediate(right.Constant), type);
+        }
+
+        // 32-bit operations wait for their use: written to a guest register they are computed straight
+        // into its home (or in place in the state block), an add folds into an address, an and into a test.
+        bool deferrable = (type == JitType.U32 && left.Type == type) || (op == JitBinary.And && !type.Signed && !type.IsBool && type.Bits <= 32 && left.Type == type);
+        if (deferrable && Locate(left) is var source && (source.Kind == LocationKind.Register || IsStateWord(source) || (source.Kind == LocationKind.Immediate && op == JitBinary.Sub)))
         {
             Location r = Locate(right);
-            if (r.Kind == LocationKind.Register || (r.Kind == LocationKind.Immediate) || (r.Kind == LocationKind.State && r.Bytes == 4 && !r.Signed))
+            if (r.Kind == LocationKind.Register || (r.Kind == LocationKind.Immediate) || IsStateWord(r))
             {
                 DeferredKind kind = op switch
                 {
@@ -167,6 +179,7 @@ internal sealed partial class X64Emitter
                     JitBinary.Sub => DeferredKind.Sub,
                     JitBinary.And => DeferredKind.And,
                     JitBinary.Or => DeferredKind.Or,
+                    JitBinary.Mul => DeferredKind.Mul,
                     _ => DeferredKind.Xor,
                 };
                 return Defer(kind, left, source, right, r, type);
@@ -185,6 +198,12 @@ internal sealed partial class X64Emitter
 
         return Temp(d, type);
     }
+
+    /// <summary>The mask of the bits of <paramref name="m"/>'s highest set bit and below.</summary>
+    private static ulong LowBitsThrough(ulong m) => m == 0 ? 0 : ulong.MaxValue >> System.Numerics.BitOperations.LeadingZeroCount(m);
+
+    /// <summary>A 32-bit guest register in the state block, as a canonical u32.</summary>
+    private static bool IsStateWord(Location l) => l.Kind == LocationKind.State && l.Bytes == 4 && !l.Signed;
 
     private void Alu(JitBinary op, int d, bool wide, Location b)
     {
@@ -309,9 +328,14 @@ internal sealed partial class X64Emitter
                 return left;
             }
 
-            if (type == JitType.U32 && left.Type == type && !arithmetic && Locate(left) is { Kind: LocationKind.Register } source)
+            if (type == JitType.U32 && left.Type == type && !arithmetic && Locate(left) is var source && (source.Kind == LocationKind.Register || IsStateWord(source)))
             {
                 return Defer(op == JitBinary.Shl ? DeferredKind.Shl : DeferredKind.Shr, left, source, right, Location.Immediate((ulong)n), type);
+            }
+
+            if (arithmetic && type == JitType.S32 && left.Type == type && Low32Source(left) is { Kind: not LocationKind.Immediate } low)
+            {
+                return Defer(DeferredKind.Sar, left, low, right, Location.Immediate((ulong)n), type);
             }
 
             int d = IntoNewTemp(left);
@@ -342,6 +366,17 @@ internal sealed partial class X64Emitter
             }
 
             return Temp(d, type);
+        }
+
+        if (type == JitType.U32 && left.Type == type && !arithmetic && Locate(left) is var from && (from.Kind is LocationKind.Register or LocationKind.Immediate || IsStateWord(from)))
+        {
+            // A logical shift by a register waits like the others: shlx/shrx then write its destination straight from the source.
+            return Defer(op == JitBinary.Shl ? DeferredKind.ShlVariable : DeferredKind.ShrVariable, left, from, right, ShiftCount(right, 31), type);
+        }
+
+        if (arithmetic && type == JitType.S32 && left.Type == type && Low32Source(left) is { } low32)
+        {
+            return Defer(DeferredKind.SarVariable, left, low32, right, ShiftCount(right, 31), type);
         }
 
         int r = IntoNewTemp(left);
@@ -387,10 +422,10 @@ internal sealed partial class X64Emitter
     /// </summary>
     private Location ShiftCount(JitValue count, ulong hardwareMask)
     {
-        if (IsUnmaterialized(count, DeferredKind.And) && _deferred[count.Slot] is { Right: { Kind: LocationKind.Immediate } mask } slice
+        if (IsUnmaterialized(count, DeferredKind.And) && _deferred[count.Slot] is { Right: { Kind: LocationKind.Immediate } mask, Left.Kind: LocationKind.Register or LocationKind.State } slice
             && (mask.Value & hardwareMask) == hardwareMask)
         {
-            return Location.InRegister(slice.Source);
+            return slice.Left;
         }
 
         return Locate(count);
@@ -399,16 +434,15 @@ internal sealed partial class X64Emitter
     private JitValue Compare(JitBinary op, JitValue left, JitValue right)
     {
         if (op is JitBinary.Eq or JitBinary.Ne && right is { IsConstant: true, Constant: 0 } && IsUnmaterialized(left, DeferredKind.And)
-            && _deferred[left.Slot].Right.Kind is LocationKind.Immediate or LocationKind.Register)
+            && _deferred[left.Slot].Right.Kind is LocationKind.Immediate or LocationKind.Register && _deferred[left.Slot].Left.Kind is LocationKind.Register or LocationKind.State)
         {
             DeferredOp and = _deferred[left.Slot];
-            if (and.Right.Kind == LocationKind.Immediate)
+            switch (and.Left.Kind, and.Right.Kind)
             {
-                _a.test(R32(and.Source), (int)(uint)and.Right.Value);
-            }
-            else
-            {
-                _a.test(R32(and.Source), R32(and.Right.Register));
+                case (LocationKind.Register, LocationKind.Immediate): _a.test(R32(and.Left.Register), (int)(uint)and.Right.Value); break;
+                case (LocationKind.Register, _): _a.test(R32(and.Left.Register), R32(and.Right.Register)); break;
+                case (_, LocationKind.Immediate): _a.test(__dword_ptr[rbx + and.Left.Offset], (int)(uint)and.Right.Value); break;
+                default: _a.test(__dword_ptr[rbx + and.Left.Offset], R32(and.Right.Register)); break;
             }
 
             Release(left);
@@ -419,7 +453,8 @@ internal sealed partial class X64Emitter
 
         bool wide = left.Type.Bits > 32;
         bool signed = left.Type.Signed;
-        Location l = Locate(left), r = Locate(right);
+        // A 32-bit comparison reads the low halves: an s32 not sign-extended yet is compared where it is.
+        Location l = wide ? Locate(left) : Low32Source(left) ?? Locate(left), r = wide ? Locate(right) : Low32Source(right) ?? Locate(right);
         if (l.Kind == LocationKind.Immediate)
         {
             (l, r) = (r, l);
@@ -596,9 +631,9 @@ internal sealed partial class X64Emitter
             FlushLoad();
         }
 
-        if (IsPendingFlags(operand) && type.IsBool)
+        if (IsPendingFlags(operand) && type.Canonical(1) == 1)
         {
-            return operand;
+            return operand with { Type = type }; // 0 or 1 in any type that has a 1: still the comparison
         }
 
         if (!IsPendingFlags(operand) && operand.Kind != JitValueKind.Deferred && !operand.Type.IsBool && !type.IsBool
@@ -646,11 +681,24 @@ internal sealed partial class X64Emitter
             return operand with { Type = type };
         }
 
-        if (type == JitType.S32 && Locate(operand) is { Kind: LocationKind.State, Bytes: 4 } word)
+        if (from.Bits == 32 && type.Bits == 32 && operand.Kind == JitValueKind.Deferred && _deferred[operand.Slot].Materialized < 0)
         {
-            // A guest register in the state block, sign-extended as it is loaded.
+            // u32 <-> s32 of a 32-bit operation not computed yet: only its extension changes.
+            return Redefer(operand, type);
+        }
+
+        if (type == JitType.S32 && from == JitType.U32 && Locate(operand) is var word && (word.Kind == LocationKind.Register || IsStateWord(word)))
+        {
+            // Sign-extended where it is used: a 32-bit comparison or shift reads the register as it is.
+            return Defer(DeferredKind.Copy, operand, word, Constant(0, JitType.U32), Location.Immediate(0), type);
+        }
+
+        if (operand.Kind is JitValueKind.GuestRegister or JitValueKind.Variable or JitValueKind.Pinned && Locate(operand) is { Kind: LocationKind.Register } held
+            && type.Bits is 8 or 16 or 32)
+        {
+            // One extension from where the value is, not a copy then an extension in place.
             int t = AllocateTemp();
-            MoveTo(t, word with { Signed = true });
+            ExtendFrom(t, held.Register, type);
             Release(operand);
             return Temp(t, type);
         }
@@ -658,6 +706,20 @@ internal sealed partial class X64Emitter
         int d = IntoNewTemp(operand);
         Normalize(d, type, false);
         return Temp(d, type);
+    }
+
+    /// <summary>Writes <paramref name="d"/> with the canonical form of <paramref name="type"/> (8, 16 or 32 bits) of register <paramref name="s"/>.</summary>
+    private void ExtendFrom(int d, int s, JitType type)
+    {
+        switch (type.Bits, type.Signed)
+        {
+            case (32, true): _a.movsxd(R64(d), R32(s)); break;
+            case (32, false): _a.mov(R32(d), R32(s)); break;
+            case (16, true): _a.movsx(R64(d), R16(s)); break;
+            case (16, false): _a.movzx(R32(d), R16(s)); break;
+            case (_, true): _a.movsx(R64(d), R8(s)); break;
+            default: _a.movzx(R32(d), R8(s)); break;
+        }
     }
 
     public JitValue Slice(JitValue operand, int high, int low)
@@ -728,11 +790,10 @@ internal sealed partial class X64Emitter
 
         if (flags && whenTrue.IsConstant && whenFalse.IsConstant && whenTrue.Constant + whenFalse.Constant == 1 && (whenTrue.Constant | whenFalse.Constant) == 1)
         {
-            // 1 or 0 by the comparison: setcc into the comparison's own register.
+            // 1 or 0 by the comparison: still the comparison, pending in the flags, so a guest register
+            // written with it gets its setcc straight into its home.
             ConditionCode set = whenTrue.Constant == 1 ? _pendingFlags!.Value.Condition : Negate(_pendingFlags!.Value.Condition);
-            _pendingFlags = null;
-            SetCondition(set, condition.Slot);
-            _a.movzx(R32(condition.Slot), R8(condition.Slot));
+            _pendingFlags = (condition.Slot, set);
             return Temp(condition.Slot, whenTrue.Type);
         }
 
@@ -1028,11 +1089,11 @@ internal sealed partial class X64Emitter
     /// <summary>The guest memory operand of an address; <c>x + imm</c> becomes a displacement (it wraps in 32-bit addressing).</summary>
     private AssemblerMemoryOperand GuestOperand(int bytes, JitValue address)
     {
-        if (_addressing != MemoryAddressing.BaseRegister && IsUnmaterialized(address, DeferredKind.Add) && _deferred[address.Slot].Right.Kind == LocationKind.Immediate)
+        DeferredOp? folded = IsUnmaterialized(address, DeferredKind.Add) ? _deferred[address.Slot] : LazyAddress(address);
+        if (_addressing != MemoryAddressing.BaseRegister && folded is { Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } add)
         {
-            DeferredOp add = _deferred[address.Slot];
             AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
-            return Segment(size)[R32(add.Source) + (int)(uint)add.Right.Value];
+            return Segment(size)[R32(add.Left.Register) + (int)(uint)add.Right.Value];
         }
 
         return Guest(bytes, AddressRegister(address));

@@ -418,7 +418,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         JitValueKind.Constant or JitValueKind.Dead => Location.Immediate(v.Constant),
         JitValueKind.Temporary or JitValueKind.GuestRegister or JitValueKind.Variable => Location.InRegister(v.Slot),
         JitValueKind.Memory => Location.InState(v.Slot, (int)(v.Constant & 0xFF), (v.Constant & 0x100) != 0),
-        JitValueKind.Pinned => _pins[v.Slot].Location,
+        JitValueKind.Pinned => PinLocation(v.Slot),
         JitValueKind.Deferred => Location.InRegister(Materialize(v.Slot)),
         _ => throw new InvalidOperationException(v.Kind.ToString()),
     };
@@ -496,6 +496,15 @@ internal sealed partial class X64Emitter : IJitEmitter
         if (_dead || value.Kind is JitValueKind.Constant or JitValueKind.Pinned or JitValueKind.Dead)
         {
             return value;
+        }
+
+        if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot] is { Materialized: < 0, Owned: < 0, OwnedRight: < 0, Op: DeferredKind.Add, Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } address
+            && IsHomeRegister(address.Left.Register))
+        {
+            // A guest register plus a displacement (a spec's checked address) stays uncomputed: an access
+            // folds it into its operand, an alignment test reads the register; a write to the register computes it first.
+            _pins.Add(new Pin(default, address.Left.Register, -1, value.Slot));
+            return new JitValue(JitValueKind.Pinned, _pins.Count - 1, 0, value.Type);
         }
 
         Location location;
@@ -583,12 +592,48 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public JitValue Read(JitVariable variable) => _dead ? Dead(variable.Type) : new(JitValueKind.Variable, variable.Slot, 0, variable.Type);
 
+    /// <summary>Where a let's value is; an address let uncomputed is computed now (a lea into a temporary the let then owns: the flags stay).</summary>
+    private Location PinLocation(int pin)
+    {
+        Pin p = _pins[pin];
+        if (p.Deferred < 0)
+        {
+            return p.Location;
+        }
+
+        int r = Materialize(p.Deferred);
+        _deferred[p.Deferred] = _deferred[p.Deferred] with { Owned = -1 };
+        _pins[pin] = new Pin(Location.InRegister(r), -1, -1);
+        return Location.InRegister(r);
+    }
+
+    /// <summary>The uncomputed <c>register + displacement</c> of an address let, or null.</summary>
+    private DeferredOp? LazyAddress(JitValue v) => v.Kind == JitValueKind.Pinned && _pins[v.Slot].Deferred is var d and >= 0 ? _deferred[d] : null;
+
+    /// <summary>True if host register <paramref name="r"/> is a guest register's home (it changes only by a guest register write, which copies the lets reading it first).</summary>
+    private bool IsHomeRegister(int r)
+    {
+        for (int i = 0; i < _homeCount; i++)
+        {
+            if (_homes[i].Register == r)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Turns lets that still refer to a guest register into copies, before paths diverge.</summary>
     private void SeparatePins()
     {
         for (int i = 0; i < _pins.Count; i++)
         {
-            if (_pins[i].SourceRegister >= 0 || _pins[i].SourceOffset >= 0)
+            if (_pins[i].Deferred >= 0)
+            {
+                PinLocation(i);
+            }
+            else if (_pins[i].SourceRegister >= 0 || _pins[i].SourceOffset >= 0)
             {
                 int r = AllocateTemp();
                 MoveTo(r, _pins[i].Location);
@@ -603,7 +648,11 @@ internal sealed partial class X64Emitter : IJitEmitter
         for (int i = 0; i < _pins.Count; i++)
         {
             Pin p = _pins[i];
-            if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
+            if (p.Deferred >= 0 && hostRegister >= 0 && p.SourceRegister == hostRegister)
+            {
+                PinLocation(i);
+            }
+            else if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
             {
                 int r = AllocateTemp();
                 MoveTo(r, p.Location);
@@ -643,14 +692,18 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public void WriteRegister(int file, JitValue index, JitValue value)
     {
-        // A pending load written to a guest register with a home loads straight into it (nothing else is pending with it).
+        // A pending load or comparison written to a guest register with a home goes straight into it
+        // (nothing else is pending with either; the copies of lets below are moves, which keep the flags).
         PendingLoad? load = value.Kind == JitValueKind.Temporary && _pendingLoad?.Register == value.Slot ? _pendingLoad : null;
+        var flags = IsPendingFlags(value) ? _pendingFlags : null;
         _pendingLoad = null;
+        _pendingFlags = flags is null ? _pendingFlags : null;
         FlushFlags();
         _pendingLoad = load;
+        _pendingFlags = flags ?? _pendingFlags;
         if (_dead)
         {
-            FlushLoad();
+            FlushFlags();
             Release(value);
             return;
         }
@@ -660,10 +713,11 @@ internal sealed partial class X64Emitter : IJitEmitter
         Home? home = HomeOf(file, offset);
         if (home is null)
         {
-            FlushLoad();
+            FlushFlags();
         }
 
         CopyPinsOf(home?.Register ?? -1, offset);
+        bool deferred = value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0;
         if (home is { } h)
         {
             if (_pendingLoad is { } l)
@@ -671,7 +725,14 @@ internal sealed partial class X64Emitter : IJitEmitter
                 _pendingLoad = null;
                 EmitLoad(l with { Register = h.Register });
             }
-            else if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot].Materialized < 0)
+            else if (_pendingFlags is { } f)
+            {
+                // setcc writes the low byte only: the movzx makes the register 0 or 1.
+                _pendingFlags = null;
+                SetCondition(f.Condition, h.Register);
+                _a.movzx(R32(h.Register), R8(h.Register));
+            }
+            else if (deferred)
             {
                 Compute(_deferred[value.Slot], h.Register);
             }
@@ -681,6 +742,16 @@ internal sealed partial class X64Emitter : IJitEmitter
             }
 
             MarkWritten(offset);
+        }
+        else if (deferred && _layout.RegisterFiles[file].ElementBytes == 4)
+        {
+            // In place when it reads the register it writes (addiu s1, s1, 1: one add to memory), else
+            // computed in the scratch register and stored: no temporary taken.
+            if (!TryComputeInState(_deferred[value.Slot], offset))
+            {
+                Compute(_deferred[value.Slot], Rax);
+                _a.mov(__dword_ptr[rbx + offset], eax);
+            }
         }
         else
         {
@@ -1128,46 +1199,244 @@ internal sealed partial class X64Emitter : IJitEmitter
         return r;
     }
 
-    /// <summary>Computes a deferred 32-bit operation into <paramref name="r"/> (a temporary or a guest register's home).</summary>
+    /// <summary>
+    /// Computes a deferred 32-bit operation into <paramref name="r"/> (a temporary or a guest register's
+    /// home): straight into it, reading the sources before it is written (x86's two-operand forms
+    /// overwrite their first operand, so a right operand already in <paramref name="r"/> is used as it is).
+    /// </summary>
     private void Compute(DeferredOp d, int r)
     {
-        Location right = d.Right;
-        bool immediate = right.Kind == LocationKind.Immediate;
-        if (d.Op == DeferredKind.Add && r != d.Source && (immediate || (right.Kind == LocationKind.Register && right.Register != r)))
+        Location from = d.Left;
+        if (d.Op == DeferredKind.Copy)
         {
-            // 32-bit lea: wraps and zero-extends, and leaves both sources alone.
-            _a.lea(R32(r), immediate ? __[R64(d.Source) + (int)(uint)right.Value] : __[R64(d.Source) + R64(right.Register)]);
+            // A 32-bit value with its sign or zero extension: one move from where it is.
+            switch (from.Kind, d.Signed)
+            {
+                case (LocationKind.Register, true): _a.movsxd(R64(r), R32(from.Register)); break;
+                case (LocationKind.Register, false) when from.Register != r: _a.mov(R32(r), R32(from.Register)); break;
+                case (LocationKind.State, true): _a.movsxd(R64(r), __dword_ptr[rbx + from.Offset]); break;
+                case (LocationKind.State, false): _a.mov(R32(r), __dword_ptr[rbx + from.Offset]); break;
+            }
+
             return;
         }
 
-        int target = r;
-        if (r != d.Source && right.Kind == LocationKind.Register && right.Register == r)
+        ComputeLow(d, r);
+        if (d.Signed)
         {
-            if (d.Op is DeferredKind.Add or DeferredKind.And or DeferredKind.Or or DeferredKind.Xor)
+            _a.movsxd(R64(r), R32(r));
+        }
+    }
+
+    /// <summary>The 32 bits of a deferred operation, zero-extended, into <paramref name="r"/>.</summary>
+    private void ComputeLow(DeferredOp d, int r)
+    {
+        if (TryComputeByMove(d, r))
+        {
+            return;
+        }
+
+        Location left = d.Left, right = d.Right;
+        bool inPlace = left.Kind == LocationKind.Register && left.Register == r;
+        if (d.Op is DeferredKind.ShlVariable or DeferredKind.ShrVariable or DeferredKind.SarVariable)
+        {
+            ShiftByRegister(d.Op, left, right, r);
+            return;
+        }
+
+        if (d.Op == DeferredKind.Mul && right.Kind == LocationKind.Immediate)
+        {
+            // The three-operand imul reads its source where it is.
+            if (left.Kind == LocationKind.Register)
             {
-                Alu32(d.Op, r, Location.InRegister(d.Source));
+                _a.imul(R32(r), R32(left.Register), (int)(uint)right.Value);
+            }
+            else
+            {
+                _a.imul(R32(r), __dword_ptr[rbx + left.Offset], (int)(uint)right.Value);
+            }
+
+            return;
+        }
+
+        if (!inPlace && right.Kind == LocationKind.Register && right.Register == r)
+        {
+            // r holds the right operand: a commutative operation takes the left one as its source, a
+            // subtraction is -right + left.
+            if (d.Op is DeferredKind.Add or DeferredKind.And or DeferredKind.Or or DeferredKind.Xor or DeferredKind.Mul)
+            {
+                Alu32(d.Op, r, left);
                 return;
             }
 
-            target = Rax; // the right operand lives in the target: compute aside
+            if (d.Op == DeferredKind.Sub)
+            {
+                _a.neg(R32(r));
+                if (left is not { Kind: LocationKind.Immediate, Value: 0 })
+                {
+                    Alu32(DeferredKind.Add, r, left);
+                }
+
+                return;
+            }
         }
 
-        if (target != d.Source)
+        if (d.Op == DeferredKind.Sub && left is { Kind: LocationKind.Immediate, Value: 0 })
         {
-            _a.mov(R32(target), R32(d.Source));
+            MoveTo(r, right);
+            _a.neg(R32(r));
+            return;
+        }
+
+        if (!inPlace)
+        {
+            MoveTo(r, left);
         }
 
         switch (d.Op)
         {
-            case DeferredKind.Shl: _a.shl(R32(target), (byte)right.Value); break;
-            case DeferredKind.Shr: _a.shr(R32(target), (byte)right.Value); break;
-            case DeferredKind.Ror: _a.ror(R32(target), (byte)right.Value); break;
-            default: Alu32(d.Op, target, right); break;
+            case DeferredKind.Shl: _a.shl(R32(r), (byte)right.Value); break;
+            case DeferredKind.Shr: _a.shr(R32(r), (byte)right.Value); break;
+            case DeferredKind.Ror: _a.ror(R32(r), (byte)right.Value); break;
+            case DeferredKind.Sar: _a.sar(R32(r), (byte)right.Value); break;
+            case DeferredKind.Not: _a.not(R32(r)); break;
+            case DeferredKind.Neg: _a.neg(R32(r)); break;
+            default: Alu32(d.Op, r, right); break;
+        }
+    }
+
+    /// <summary>A 32-bit shift (<paramref name="op"/>: a variable one) of <paramref name="value"/> by the register or state word <paramref name="count"/> into <paramref name="r"/>.</summary>
+    private void ShiftByRegister(DeferredKind op, Location value, Location count, int r)
+    {
+        int c = count.Kind == LocationKind.Register ? count.Register : Rcx;
+        MoveTo(c, count);
+        if ((HostFeatures & HostFeatures.Bmi2) != 0)
+        {
+            // shlx/shrx read the value where it is and write any register: no copy first.
+            if (value.Kind == LocationKind.Immediate)
+            {
+                int held = c == r ? Rdx : r;
+                MoveTo(held, value);
+                value = Location.InRegister(held);
+            }
+
+            if (value.Kind == LocationKind.Register)
+            {
+                AssemblerRegister32 v = R32(value.Register);
+                switch (op)
+                {
+                    case DeferredKind.ShlVariable: _a.shlx(R32(r), v, R32(c)); break;
+                    case DeferredKind.ShrVariable: _a.shrx(R32(r), v, R32(c)); break;
+                    default: _a.sarx(R32(r), v, R32(c)); break;
+                }
+            }
+            else
+            {
+                AssemblerMemoryOperand m = __dword_ptr[rbx + value.Offset];
+                switch (op)
+                {
+                    case DeferredKind.ShlVariable: _a.shlx(R32(r), m, R32(c)); break;
+                    case DeferredKind.ShrVariable: _a.shrx(R32(r), m, R32(c)); break;
+                    default: _a.sarx(R32(r), m, R32(c)); break;
+                }
+            }
+
+            return;
         }
 
-        if (target != r)
+        // The count goes to CL before r is written (r may hold it).
+        MoveTo(Rcx, Location.InRegister(c));
+        if (value.Kind != LocationKind.Register || value.Register != r)
         {
-            _a.mov(R32(r), R32(target));
+            MoveTo(r, value);
+        }
+
+        switch (op)
+        {
+            case DeferredKind.ShlVariable: _a.shl(R32(r), cl); break;
+            case DeferredKind.ShrVariable: _a.shr(R32(r), cl); break;
+            default: _a.sar(R32(r), cl); break;
+        }
+    }
+
+    /// <summary>
+    /// One instruction that writes <paramref name="r"/> from sources left alone and keeps the flags
+    /// (lea, movzx), where the operation allows it: a copy and the operation otherwise.
+    /// </summary>
+    private bool TryComputeByMove(DeferredOp d, int r)
+    {
+        Location left = d.Left, right = d.Right;
+        bool immediate = right.Kind == LocationKind.Immediate;
+        uint value = (uint)right.Value;
+        if (left.Kind == LocationKind.State && d.Op == DeferredKind.And && immediate && value is 0xFF or 0xFFFF)
+        {
+            // The state block is little-endian host memory: the low byte or halfword comes first.
+            _a.movzx(R32(r), value == 0xFF ? __byte_ptr[rbx + left.Offset] : __word_ptr[rbx + left.Offset]);
+            return true;
+        }
+
+        if (left.Kind != LocationKind.Register || left.Register == r || (right.Kind == LocationKind.Register && right.Register == r))
+        {
+            return false;
+        }
+
+        AssemblerRegister64 source = R64(left.Register);
+        switch (d.Op)
+        {
+            // 32-bit lea: wraps and zero-extends.
+            case DeferredKind.Add when immediate: _a.lea(R32(r), __[source + (int)value]); return true;
+            case DeferredKind.Add when right.Kind == LocationKind.Register: _a.lea(R32(r), __[source + R64(right.Register)]); return true;
+            case DeferredKind.Sub when immediate: _a.lea(R32(r), __[source + (int)(0u - value)]); return true;
+            case DeferredKind.Shl when immediate && value == 1: _a.lea(R32(r), __[source + source]); return true;
+            case DeferredKind.Shl when immediate && value is 2 or 3: _a.lea(R32(r), __[source * (1 << (int)value)]); return true;
+            case DeferredKind.And when immediate && value == 0xFF: _a.movzx(R32(r), R8(left.Register)); return true;
+            case DeferredKind.And when immediate && value == 0xFFFF: _a.movzx(R32(r), R16(left.Register)); return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>
+    /// Writes a deferred operation whose left operand is the guest register at <paramref name="offset"/>
+    /// in the state block back to it with one read-modify-write instruction; false if it has none.
+    /// </summary>
+    private bool TryComputeInState(DeferredOp d, int offset)
+    {
+        if (d.Left.Kind != LocationKind.State || d.Left.Offset != offset || d.Right.Kind is not (LocationKind.Immediate or LocationKind.Register))
+        {
+            return false;
+        }
+
+        AssemblerMemoryOperand m = __dword_ptr[rbx + offset];
+        if (d.Right.Kind == LocationKind.Register)
+        {
+            AssemblerRegister32 y = R32(d.Right.Register);
+            switch (d.Op)
+            {
+                case DeferredKind.Add: _a.add(m, y); return true;
+                case DeferredKind.Sub: _a.sub(m, y); return true;
+                case DeferredKind.And: _a.and(m, y); return true;
+                case DeferredKind.Or: _a.or(m, y); return true;
+                case DeferredKind.Xor: _a.xor(m, y); return true;
+                default: return false;
+            }
+        }
+
+        int imm = (int)(uint)d.Right.Value;
+        switch (d.Op)
+        {
+            case DeferredKind.Add: _a.add(m, imm); return true;
+            case DeferredKind.Sub: _a.sub(m, imm); return true;
+            case DeferredKind.And: _a.and(m, imm); return true;
+            case DeferredKind.Or: _a.or(m, imm); return true;
+            case DeferredKind.Xor: _a.xor(m, imm); return true;
+            case DeferredKind.Copy: return true; // the register as it is
+            case DeferredKind.Not: _a.not(m); return true;
+            case DeferredKind.Neg: _a.neg(m); return true;
+            case DeferredKind.Sar: _a.sar(m, (byte)imm); return true;
+            case DeferredKind.Shl: _a.shl(m, (byte)imm); return true;
+            case DeferredKind.Shr: _a.shr(m, (byte)imm); return true;
+            case DeferredKind.Ror: _a.ror(m, (byte)imm); return true;
+            default: return false;
         }
     }
 
@@ -1179,6 +1448,7 @@ internal sealed partial class X64Emitter : IJitEmitter
             DeferredKind.Sub => JitBinary.Sub,
             DeferredKind.And => JitBinary.And,
             DeferredKind.Or => JitBinary.Or,
+            DeferredKind.Mul => JitBinary.Mul,
             _ => JitBinary.Xor,
         };
         Alu(binary, d, wide: false, right);
@@ -1187,9 +1457,33 @@ internal sealed partial class X64Emitter : IJitEmitter
     private bool IsUnmaterialized(JitValue v, DeferredKind op) =>
         v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Materialized < 0 && _deferred[v.Slot].Op == op;
 
-    /// <summary>True if materializing the value would change the flags (anything but a lea).</summary>
-    private bool MaterializingClobbersFlags(JitValue v) =>
-        v.Kind == JitValueKind.Deferred && _deferred[v.Slot].Materialized < 0 && _deferred[v.Slot].Op != DeferredKind.Add;
+    /// <summary>True if materializing the value would change the flags (anything but a lea or a movzx).</summary>
+    private bool MaterializingClobbersFlags(JitValue v)
+    {
+        if (v.Kind != JitValueKind.Deferred || _deferred[v.Slot].Materialized >= 0)
+        {
+            return false;
+        }
+
+        // Where Materialize computes it (a fresh temporary is none of the sources), and whether by a move there.
+        DeferredOp d = _deferred[v.Slot];
+        if (d.Op == DeferredKind.Copy)
+        {
+            return false;
+        }
+
+        int r = d.Owned >= 0 ? d.Owned : d.OwnedRight >= 0 ? d.OwnedRight : -1;
+        bool sourcesElsewhere = d.Left.Kind == LocationKind.Register && d.Left.Register != r && !(d.Right.Kind == LocationKind.Register && d.Right.Register == r);
+        bool byMove = d.Op switch
+        {
+            DeferredKind.Add => d.Right.Kind is LocationKind.Immediate or LocationKind.Register,
+            DeferredKind.Sub => d.Right.Kind == LocationKind.Immediate,
+            DeferredKind.Shl => d.Right.Kind == LocationKind.Immediate && d.Right.Value is >= 1 and <= 3,
+            DeferredKind.And => d.Right.Kind == LocationKind.Immediate && d.Right.Value is 0xFF or 0xFFFF,
+            _ => false,
+        };
+        return !(byMove && sourcesElsewhere) && !(d.Left.Kind == LocationKind.State && d.Op == DeferredKind.And && d.Right is { Kind: LocationKind.Immediate, Value: 0xFF or 0xFFFF });
+    }
 
     private bool IsPendingFlags(JitValue v) => v.Kind == JitValueKind.Temporary && _pendingFlags?.Register == v.Slot;
 
@@ -1228,13 +1522,17 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind, bool AfterCallOut);
 
-    private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset);
+    /// <param name="Deferred">An address let not computed yet: the deferred add (of <paramref name="SourceRegister"/>) it stands for, else -1.</param>
+    private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset, int Deferred = -1);
 
     /// <summary>
-    /// <c>source + imm</c> or <c>source &amp; imm</c> not computed yet: a load or store folds the add
-    /// into its address, a test against zero folds the and; anything else materializes it.
+    /// A 32-bit <c>left op right</c> not computed yet: written to a guest register it is computed in its
+    /// home (or in place in the state block), a load or store folds an add of an immediate into its
+    /// address, a test against zero folds an and; anything else materializes it. The left operand is
+    /// in a register or the state block (a constant only for a subtraction or a variable shift), the
+    /// right one anywhere. <paramref name="Signed"/>: the value is an s32, sign-extended once computed.
     /// </summary>
-    private readonly record struct DeferredOp(DeferredKind Op, int Source, Location Right, int Owned, int OwnedRight, int Materialized);
+    private readonly record struct DeferredOp(DeferredKind Op, Location Left, Location Right, int Owned, int OwnedRight, int Materialized, bool Signed);
 
     private enum DeferredKind
     {
@@ -1243,9 +1541,19 @@ internal sealed partial class X64Emitter : IJitEmitter
         And,
         Or,
         Xor,
+        Mul,
         Shl,
         Shr,
         Ror,
+        Sar,
+        ShlVariable,
+        ShrVariable,
+        SarVariable,
+        Not,
+        Neg,
+
+        /// <summary>The left operand itself (<c>s32(gpr[rs])</c>): a 32-bit comparison reads it where it is.</summary>
+        Copy,
     }
 
     /// <summary>Defers a 32-bit operation on a value in a register; the result is computed where it is used.</summary>
@@ -1265,8 +1573,29 @@ internal sealed partial class X64Emitter : IJitEmitter
             _deferred[right.Slot] = _deferred[right.Slot] with { Owned = -1 };
         }
 
-        _deferred.Add(new DeferredOp(op, source.Register, rightLocation, owned, ownedRight, -1));
+        _deferred.Add(new DeferredOp(op, source, rightLocation, owned, ownedRight, -1, type == JitType.S32));
         return new JitValue(JitValueKind.Deferred, _deferred.Count - 1, 0, type);
+    }
+
+    /// <summary>A deferred 32-bit value as <paramref name="type"/> (u32 or s32): the same operation, extended the other way once computed.</summary>
+    private JitValue Redefer(JitValue v, JitType type)
+    {
+        DeferredOp d = _deferred[v.Slot];
+        _deferred[v.Slot] = d with { Owned = -1, OwnedRight = -1 };
+        _deferred.Add(d with { Signed = type.Signed });
+        return new JitValue(JitValueKind.Deferred, _deferred.Count - 1, 0, type);
+    }
+
+    /// <summary>Where an s32 operand's 32 bits are without computing them (the source of a sign extension not done yet), or null.</summary>
+    private Location? Low32Source(JitValue v)
+    {
+        if (IsUnmaterialized(v, DeferredKind.Copy))
+        {
+            return _deferred[v.Slot].Left;
+        }
+
+        Location l = Locate(v);
+        return l.Kind is LocationKind.Register or LocationKind.Immediate || (l.Kind == LocationKind.State && l.Bytes == 4) ? l : null;
     }
 
     private readonly record struct IfFrame(bool Static, bool Taken, bool OuterDead, Label Else, Label End, bool HasElse);

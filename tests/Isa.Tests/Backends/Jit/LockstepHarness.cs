@@ -19,7 +19,12 @@ internal static class LockstepHarness
     private const int Length = 24;
 
     /// <param name="randomResidents">Every other sequence with guest registers resident in host registers across its blocks (a random set, as many as there are home registers).</param>
-    public static void RandomSequencesMatchTheInterpreter(string isaName, JitOptions options, int salt, int sequences, bool randomResidents = false)
+    /// <param name="aliased">
+    /// Each instruction, where its encoding allows, names one register twice (a destination that is also
+    /// a source, a load into its own base): the JIT computes results straight into the destination's
+    /// home, so it must read every source before writing it. Random fields rarely do (1 in 32).
+    /// </param>
+    public static void RandomSequencesMatchTheInterpreter(string isaName, JitOptions options, int salt, int sequences, bool randomResidents = false, bool aliased = false)
     {
         GuestIsa isa = IsaCatalog.Find(isaName)!;
         var random = new Random(isaName.Aggregate(17, (h, c) => (h * 31) + c) ^ salt ^ 0x5eed); // stable across runs
@@ -35,7 +40,7 @@ internal static class LockstepHarness
                 // Every instruction appears: walk the list, then pick at random.
                 int index = covered.Count < candidates.Count ? candidates.First(c => !covered.Contains(c)) : candidates[random.Next(candidates.Count)];
                 covered.Add(index);
-                words[k] = RandomEncoding(isa, index, random);
+                words[k] = aliased ? AliasedEncoding(isa, index, random) : RandomEncoding(isa, index, random);
             }
 
             RunBoth(isa, randomResidents && n % 2 == 1 ? options with { ResidentRegisters = RandomResidents(isa, options.Addressing, random) } : options, words, random.Next(), n);
@@ -359,6 +364,41 @@ internal static class LockstepHarness
         }
 
         return info.Match;
+    }
+
+    /// <summary>A random encoding of the instruction whose disassembly names an operand register twice, if one of a few dozen tries does.</summary>
+    private static ulong AliasedEncoding(GuestIsa isa, int index, Random random)
+    {
+        ulong word = RandomEncoding(isa, index, random);
+        for (int attempt = 0; attempt < 64 && !NamesARegisterTwice(isa.Disassemble(word, Code) ?? ""); attempt++)
+        {
+            word = RandomEncoding(isa, index, random);
+        }
+
+        return word;
+    }
+
+    /// <summary>True if two operands of <c>mnemonic a, b, c</c> (a base register in <c>8(b)</c> counting) are the same name, numbers aside.</summary>
+    private static bool NamesARegisterTwice(string disassembly)
+    {
+        int space = disassembly.IndexOfAny([' ', '\t']);
+        if (space < 0)
+        {
+            return false;
+        }
+
+        var names = new HashSet<string>();
+        foreach (string operand in disassembly[(space + 1)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int open = operand.IndexOf('(');
+            string name = open >= 0 ? operand[(open + 1)..].TrimEnd(')') : operand;
+            if (name.Length > 0 && !char.IsAsciiDigit(name[0]) && name[0] != '-' && !names.Add(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Listing(GuestIsa isa, ulong[] words)

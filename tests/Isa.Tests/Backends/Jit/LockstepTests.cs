@@ -48,6 +48,20 @@ public sealed class LockstepTests
         => LockstepHarness.RandomSequencesMatchTheInterpreter(
             isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, 31 + (int)addressing, Sequences, randomResidents: true);
 
+    /// <summary>
+    /// Sequences whose instructions name a register twice where they can (<c>subu v0, a0, v0</c>,
+    /// <c>sltu v0, v0, v1</c>, <c>lw a0, 4(a0)</c>), with and without resident registers and the optional
+    /// CPU features: results computed straight into a destination that is also a source.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void SequencesWithAliasedOperandsMatchTheInterpreter(string isaName, MemoryAddressing addressing)
+    {
+        var options = new JitOptions { Addressing = addressing, InterpretFirstVisit = false };
+        LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, options, 43 + (int)addressing, Sequences / 2, randomResidents: true, aliased: true);
+        LockstepHarness.RandomSequencesMatchTheInterpreter(isaName, options with { HostFeatures = HostFeatures.None }, 47 + (int)addressing, Sequences / 3, aliased: true);
+    }
+
     /// <summary>The same without the optional CPU features (BMI2's shifts, LZCNT, MOVBE, FMA...): the fallbacks.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
