@@ -15,13 +15,9 @@ internal sealed class JitRuntimeStubs
     // Room for the loads or the stores of every home register (mov r64, [rbx + disp32]: 7 bytes) and a jump past the rest.
     private const int ResidentPatchBytes = (7 * 6) + 2;
 
-    private readonly nint _loads, _stores;
-
-    private JitRuntimeStubs(IndirectJumps jumps, nint entry, nint resume, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding, nint loads, nint stores)
+    private JitRuntimeStubs(IndirectJumps jumps, nint entry, nint resume, nint exit, nint indirectJump, nint lookupMiss, nint faultLanding)
     {
         Jumps = jumps;
-        _loads = loads;
-        _stores = stores;
         Entry = entry;
         Resume = resume;
         Exit = exit;
@@ -131,7 +127,7 @@ internal sealed class JitRuntimeStubs
         a.jmp(leave);
 
         CodeBuffer.Placed placed = code.Place(a, [entry, resume, exit, indirect, miss, landing]);
-        var stubs = new JitRuntimeStubs(jumps, placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4], placed.Labels[5], placed.Labels[1], placed.Labels[2]);
+        var stubs = new JitRuntimeStubs(jumps, placed.Labels[0], placed.Labels[1], placed.Labels[2], placed.Labels[3], placed.Labels[4], placed.Labels[5]);
         stubs.SetResident(code, []);
         return stubs;
     }
@@ -145,10 +141,10 @@ internal sealed class JitRuntimeStubs
     {
         var a = new Assembler(64);
         X64.X64Emitter.LoadHomes(a, resident, resident: true);
-        code.Patch(_loads, ResidentPatchBytes, a);
+        code.Patch(Resume, ResidentPatchBytes, a); // the loads' patch area starts the resume stub
         a.Reset();
         X64.X64Emitter.StoreHomes(a, resident, all: true);
-        code.Patch(_stores, ResidentPatchBytes, a);
+        code.Patch(Exit, ResidentPatchBytes, a); // the stores' patch area starts the exit stub
         Resident = resident;
     }
 

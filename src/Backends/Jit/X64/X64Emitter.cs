@@ -74,7 +74,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         BigEndian = isa.Endianness == Endianness.Big;
         _addressing = addressing;
-        _cacheCandidates = addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
+        _cacheCandidates = CacheRegisters(addressing);
         _homes = new Home[_cacheCandidates.Length];
     }
 
@@ -121,7 +121,10 @@ internal sealed partial class X64Emitter : IJitEmitter
     public static AssemblerRegister64 BudgetRegister(MemoryAddressing addressing) => addressing == MemoryAddressing.BaseRegister ? r14 : r15;
 
     /// <summary>How many guest registers a block can keep in host registers.</summary>
-    public static int HomeCount(MemoryAddressing addressing) => addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase.Length : CacheRegistersGs.Length;
+    public static int HomeCount(MemoryAddressing addressing) => CacheRegisters(addressing).Length;
+
+    /// <summary>The host registers guest registers get as homes (one fewer where a register holds the window base).</summary>
+    private static int[] CacheRegisters(MemoryAddressing addressing) => addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
 
     /// <summary>The guest register homes of the block: state offset, host register, element bytes, written.</summary>
     public ReadOnlySpan<Home> Homes => _homes.AsSpan(0, _homeCount);
@@ -267,7 +270,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// </summary>
     public static Home[] ResidentHomes(GuestIsa isa, MemoryAddressing addressing, ReadOnlySpan<(int File, int Index)> registers)
     {
-        int[] candidates = addressing == MemoryAddressing.BaseRegister ? CacheRegistersBase : CacheRegistersGs;
+        int[] candidates = CacheRegisters(addressing);
         if (registers.Length > candidates.Length)
         {
             throw new ArgumentException($"at most {candidates.Length} guest registers can be resident, not {registers.Length}", nameof(registers));
@@ -1365,14 +1368,48 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// </summary>
     private bool TryComputeByMove(DeferredOp d, int r)
     {
+        if (!ComputesByMove(d, r))
+        {
+            return false;
+        }
+
         Location left = d.Left, right = d.Right;
-        bool immediate = right.Kind == LocationKind.Immediate;
         uint value = (uint)right.Value;
-        if (left.Kind == LocationKind.State && d.Op == DeferredKind.And && immediate && value is 0xFF or 0xFFFF)
+        if (left.Kind == LocationKind.State)
         {
             // The state block is little-endian host memory: the low byte or halfword comes first.
             _a.movzx(R32(r), value == 0xFF ? __byte_ptr[rbx + left.Offset] : __word_ptr[rbx + left.Offset]);
             return true;
+        }
+
+        AssemblerRegister64 source = R64(left.Register);
+        switch (d.Op)
+        {
+            // 32-bit lea: wraps and zero-extends.
+            case DeferredKind.Add when right.Kind == LocationKind.Immediate: _a.lea(R32(r), __[source + (int)value]); break;
+            case DeferredKind.Add: _a.lea(R32(r), __[source + R64(right.Register)]); break;
+            case DeferredKind.Sub: _a.lea(R32(r), __[source + (int)(0u - value)]); break;
+            case DeferredKind.Shl when value == 1: _a.lea(R32(r), __[source + source]); break;
+            case DeferredKind.Shl: _a.lea(R32(r), __[source * (1 << (int)value)]); break;
+            case DeferredKind.And when value == 0xFF: _a.movzx(R32(r), R8(left.Register)); break;
+            default: _a.movzx(R32(r), R16(left.Register)); break;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <see cref="TryComputeByMove"/> computes <paramref name="d"/> into <paramref name="r"/>
+    /// (-1: a register none of its sources is) with one instruction that keeps the flags.
+    /// </summary>
+    private static bool ComputesByMove(DeferredOp d, int r)
+    {
+        Location left = d.Left, right = d.Right;
+        bool immediate = right.Kind == LocationKind.Immediate;
+        uint value = (uint)right.Value;
+        if (left.Kind == LocationKind.State)
+        {
+            return d.Op == DeferredKind.And && immediate && value is 0xFF or 0xFFFF;
         }
 
         if (left.Kind != LocationKind.Register || left.Register == r || (right.Kind == LocationKind.Register && right.Register == r))
@@ -1380,19 +1417,14 @@ internal sealed partial class X64Emitter : IJitEmitter
             return false;
         }
 
-        AssemblerRegister64 source = R64(left.Register);
-        switch (d.Op)
+        return d.Op switch
         {
-            // 32-bit lea: wraps and zero-extends.
-            case DeferredKind.Add when immediate: _a.lea(R32(r), __[source + (int)value]); return true;
-            case DeferredKind.Add when right.Kind == LocationKind.Register: _a.lea(R32(r), __[source + R64(right.Register)]); return true;
-            case DeferredKind.Sub when immediate: _a.lea(R32(r), __[source + (int)(0u - value)]); return true;
-            case DeferredKind.Shl when immediate && value == 1: _a.lea(R32(r), __[source + source]); return true;
-            case DeferredKind.Shl when immediate && value is 2 or 3: _a.lea(R32(r), __[source * (1 << (int)value)]); return true;
-            case DeferredKind.And when immediate && value == 0xFF: _a.movzx(R32(r), R8(left.Register)); return true;
-            case DeferredKind.And when immediate && value == 0xFFFF: _a.movzx(R32(r), R16(left.Register)); return true;
-            default: return false;
-        }
+            DeferredKind.Add => immediate || right.Kind == LocationKind.Register,
+            DeferredKind.Sub => immediate,
+            DeferredKind.Shl => immediate && value is >= 1 and <= 3,
+            DeferredKind.And => immediate && value is 0xFF or 0xFFFF,
+            _ => false,
+        };
     }
 
     /// <summary>
@@ -1465,24 +1497,10 @@ internal sealed partial class X64Emitter : IJitEmitter
             return false;
         }
 
-        // Where Materialize computes it (a fresh temporary is none of the sources), and whether by a move there.
+        // Where Materialize computes it: a temporary the value owns, else a fresh one (none of the sources).
         DeferredOp d = _deferred[v.Slot];
-        if (d.Op == DeferredKind.Copy)
-        {
-            return false;
-        }
-
         int r = d.Owned >= 0 ? d.Owned : d.OwnedRight >= 0 ? d.OwnedRight : -1;
-        bool sourcesElsewhere = d.Left.Kind == LocationKind.Register && d.Left.Register != r && !(d.Right.Kind == LocationKind.Register && d.Right.Register == r);
-        bool byMove = d.Op switch
-        {
-            DeferredKind.Add => d.Right.Kind is LocationKind.Immediate or LocationKind.Register,
-            DeferredKind.Sub => d.Right.Kind == LocationKind.Immediate,
-            DeferredKind.Shl => d.Right.Kind == LocationKind.Immediate && d.Right.Value is >= 1 and <= 3,
-            DeferredKind.And => d.Right.Kind == LocationKind.Immediate && d.Right.Value is 0xFF or 0xFFFF,
-            _ => false,
-        };
-        return !(byMove && sourcesElsewhere) && !(d.Left.Kind == LocationKind.State && d.Op == DeferredKind.And && d.Right is { Kind: LocationKind.Immediate, Value: 0xFF or 0xFFFF });
+        return d.Op != DeferredKind.Copy && !ComputesByMove(d, r);
     }
 
     private bool IsPendingFlags(JitValue v) => v.Kind == JitValueKind.Temporary && _pendingFlags?.Register == v.Slot;
