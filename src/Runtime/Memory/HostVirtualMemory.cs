@@ -65,20 +65,8 @@ internal static unsafe partial class HostVirtualMemory
             return null;
         }
 
-        bool added = false;
-        try
-        {
-            file.DangerousAddRef(ref added);
-            void* m = mmap(null, (nuint)size, ProtRead, MapPrivate, (int)file.DangerousGetHandle(), 0);
-            return m != (void*)-1 ? (byte*)m : null;
-        }
-        finally
-        {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
-        }
+        void* m = MapFile(null, size, ProtRead, MapPrivate, file, 0);
+        return m != (void*)-1 ? (byte*)m : null;
     }
 
     /// <summary>
@@ -94,11 +82,17 @@ internal static unsafe partial class HostVirtualMemory
         }
 
         int prot = ProtRead | (writable ? ProtWrite : 0);
+        return MapFile(address, size, prot, MapPrivate | MapFixed, file, offset) == address;
+    }
+
+    /// <summary>mmap of <paramref name="file"/>, which stays open meanwhile: (void*)-1 on failure.</summary>
+    private static void* MapFile(void* address, ulong size, int prot, int flags, SafeFileHandle file, long offset)
+    {
         bool added = false;
         try
         {
             file.DangerousAddRef(ref added);
-            return mmap(address, (nuint)size, prot, MapPrivate | MapFixed, (int)file.DangerousGetHandle(), (nint)offset) == address;
+            return mmap(address, (nuint)size, prot, flags, (int)file.DangerousGetHandle(), (nint)offset);
         }
         finally
         {
