@@ -30,13 +30,7 @@ public sealed partial class CodeSpaceProgramTests
     [MemberData(nameof(Programs))]
     public void ProgramFlushesATinyCodeSpaceAndMatchesTheInterpreter(string target, string name)
     {
-        string program = RepoPaths.Require(Path.Combine(RepoPaths.Deps, "programs", target, name), "bash scripts/build-test-programs.sh");
-        string run = $"dotnet {RepoPaths.IsaDll} run --sysroot /usr/mipsel-linux-gnu";
-        (string expected, int expectedStatus, _) = Shell($"{run} --engine interp {program}");
-        (string actual, int actualStatus, string stats) = Shell($"{run} --engine jit --code-space 32K --stats {program}");
-
-        Assert.Equal(expected, actual);
-        Assert.Equal(expectedStatus, actualStatus);
+        string stats = JitMatchesTheInterpreter(target, name, "--code-space 32K");
         Match flushes = FlushesPattern().Match(stats);
         Assert.True(flushes.Success, stats);
         Assert.True(long.Parse(flushes.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 2, stats);
@@ -50,13 +44,7 @@ public sealed partial class CodeSpaceProgramTests
     [MemberData(nameof(Programs))]
     public void ProgramSwitchesToResidentRegistersAndMatchesTheInterpreter(string target, string name)
     {
-        string program = RepoPaths.Require(Path.Combine(RepoPaths.Deps, "programs", target, name), "bash scripts/build-test-programs.sh");
-        string run = $"dotnet {RepoPaths.IsaDll} run --sysroot /usr/mipsel-linux-gnu";
-        (string expected, int expectedStatus, _) = Shell($"{run} --engine interp {program}");
-        (string actual, int actualStatus, string stats) = Shell($"{run} --engine jit --resident-after 5000 --stats {program}");
-
-        Assert.Equal(expected, actual);
-        Assert.Equal(expectedStatus, actualStatus);
+        string stats = JitMatchesTheInterpreter(target, name, "--resident-after 5000");
         Match resident = ResidentPattern().Match(stats);
         Assert.True(resident.Success, stats);
         Assert.Equal(new JitOptions().ResidentRegisterCount, resident.Groups[1].Value.Split(' ').Length);
@@ -69,6 +57,22 @@ public sealed partial class CodeSpaceProgramTests
         (_, int status, string error) = Shell($"dotnet {RepoPaths.IsaDll} run --code-space 1K {program}");
         Assert.NotEqual(0, status);
         Assert.Contains("--code-space takes a size from 16K", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs the program on the interpreter and on the JIT with <paramref name="jitOptions"/>: the same
+    /// output and exit status. Returns the JIT run's statistics (its stderr with <c>--stats</c>).
+    /// </summary>
+    private static string JitMatchesTheInterpreter(string target, string name, string jitOptions)
+    {
+        string program = RepoPaths.Require(Path.Combine(RepoPaths.Deps, "programs", target, name), "bash scripts/build-test-programs.sh");
+        string run = $"dotnet {RepoPaths.IsaDll} run --sysroot /usr/mipsel-linux-gnu";
+        (string expected, int expectedStatus, _) = Shell($"{run} --engine interp {program}");
+        (string actual, int actualStatus, string stats) = Shell($"{run} --engine jit {jitOptions} --stats {program}");
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(expectedStatus, actualStatus);
+        return stats;
     }
 
     [GeneratedRegex(@"(\d+) flushes")]
