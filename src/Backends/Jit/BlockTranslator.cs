@@ -42,9 +42,20 @@ internal sealed class BlockTranslator
     private readonly List<ulong> _targets = [];
     private readonly TranslatedBlock _result;
 
-    // The branch's inputs its delay slot overwrites, captured before the slot when it goes first (EmissionOrder).
-    private readonly int[] _captures = new int[X64Emitter.MaxCaptures];
-    private int _captureCount;
+    // Each branch's inputs its delay slot overwrites, captured before the slot when it goes first
+    // (EmissionOrder, PlanSegments): a segment's are a run of this list.
+    private readonly List<int> _captures = [];
+
+    // Where a superblock may go on past a conditional branch: the index just after the branch (and
+    // its delay slot), ascending, from the decoder; the segments the translation keeps, the last one
+    // the block's end; the taken exits of the branches inside the block, with the instructions run by then.
+    private readonly List<int> _boundaries = [];
+    private readonly List<Segment> _segments = [];
+    private readonly List<(Label Taken, ulong Target, int Retired)> _sideExits = [];
+
+    // A branch inside the block that turned out not to be a plain conditional one (the emitter folded
+    // it, say): the block is translated again ending after it.
+    private int _endAfter = -1;
 
     // Delay slots whose lowering failed with captures held (out of temporaries): their branch keeps NextPc.
     private readonly HashSet<ulong> _noCaptureWords = [];
@@ -85,7 +96,10 @@ internal sealed class BlockTranslator
     {
         LastFailure = null;
         _runCounter = runCounter;
-        List<GuestInstruction> instructions = Decode(pc);
+
+        // Superblocks once the profile is done: the first translations are many and mostly of code that
+        // runs a few times, where copying code after branch targets into several blocks costs more than it saves.
+        List<GuestInstruction> instructions = Decode(pc, runCounter != 0 ? 1 : Math.Max(1, _options.SuperblockSegments));
         int native = instructions.Count;
         HashSet<int> callOuts = _callOuts;
         callOuts.Clear();
@@ -98,7 +112,7 @@ internal sealed class BlockTranslator
             GuestInstruction insn = instructions[i];
             if (!insn.Valid || (insn.InDelaySlot && (insn.Flags & InstructionFlags.Jump) != 0) || (!CanCallOut(insn) && _failedWords.Contains(insn.Word)))
             {
-                native = i;
+                native = EndBefore(instructions, i);
                 break;
             }
         }
@@ -107,11 +121,24 @@ internal sealed class BlockTranslator
         {
             try
             {
-                return Emit(pc, instructions, native, callOuts, direct: true) ?? Emit(pc, instructions, native, callOuts, direct: false)!;
+                _endAfter = -1;
+                TranslatedBlock? block = Emit(pc, instructions, ref native, callOuts, direct: true);
+                if (block is null && _endAfter < 0)
+                {
+                    block = Emit(pc, instructions, ref native, callOuts, direct: false);
+                }
+
+                if (block is not null)
+                {
+                    return block;
+                }
+
+                native = EndBefore(instructions, _endAfter);
+                continue;
             }
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
-                if (_captureCount > 0 && index >= native - 2 && _noCaptureWords.Add(instructions[native - 1].Word))
+                if (CapturesBefore(index) && _noCaptureWords.Add(instructions[index].Word))
                 {
                     continue; // the captures took the temporaries the slot needed: again without moving it
                 }
@@ -121,7 +148,7 @@ internal sealed class BlockTranslator
                 _failedWords.Add(instructions[index].Word);
                 if (!CanCallOut(instructions[index]) || !callOuts.Add(index))
                 {
-                    native = index;
+                    native = EndBefore(instructions, index);
                 }
             }
         }
@@ -133,14 +160,21 @@ internal sealed class BlockTranslator
     public Dictionary<int, int> RegisterUses => _counter.Uses;
 
     /// <summary>How many instructions the block at <paramref name="pc"/> would hold (through its jump and delay slot).</summary>
-    public int Length(ulong pc) => Decode(pc).Count;
+    public int Length(ulong pc) => Decode(pc, 1).Count;
 
-    private List<GuestInstruction> Decode(ulong pc)
+    /// <summary>
+    /// The instructions from <paramref name="pc"/> through the first that ends a block (and its delay
+    /// slot), going on past up to <paramref name="segments"/> - 1 conditional branches (their ends
+    /// into <see cref="_boundaries"/>): whether the block really may go on is known after the dry run.
+    /// </summary>
+    private List<GuestInstruction> Decode(ulong pc, int segments)
     {
         List<GuestInstruction> list = _decoded;
         list.Clear();
+        _boundaries.Clear();
         ulong p = pc;
         bool delaySlotNext = false;
+        InstructionFlags branch = InstructionFlags.None;
         Span<byte> bytes = stackalloc byte[8];
         while (list.Count < Math.Min(MaxInstructions, _options.MaxBlockInstructions) || delaySlotNext)
         {
@@ -154,21 +188,36 @@ internal sealed class BlockTranslator
             int opcode = _isa.Decode(word);
             InstructionFlags flags = opcode >= 0 ? _isa.Instructions[opcode].Flags : InstructionFlags.None;
             list.Add(new GuestInstruction(p, word, flags, delaySlotNext, opcode >= 0));
-            if (delaySlotNext || opcode < 0)
+            if (opcode < 0)
             {
                 break;
             }
 
-            if ((flags & InstructionFlags.EndsBlock) != 0)
+            if (delaySlotNext)
+            {
+                if (!GoesOnPast(branch, segments))
+                {
+                    break;
+                }
+
+                _boundaries.Add(list.Count);
+                delaySlotNext = false;
+            }
+            else if ((flags & InstructionFlags.EndsBlock) != 0)
             {
                 if (_isa.DelaySlot && (flags & InstructionFlags.Jump) != 0)
                 {
                     delaySlotNext = true;
-                    p += (ulong)_insnBytes;
-                    continue;
+                    branch = flags;
                 }
-
-                break;
+                else if (GoesOnPast(flags, segments))
+                {
+                    _boundaries.Add(list.Count);
+                }
+                else
+                {
+                    break;
+                }
             }
 
             p += (ulong)_insnBytes;
@@ -177,10 +226,49 @@ internal sealed class BlockTranslator
         return list;
     }
 
-    /// <param name="direct">Try a direct conditional exit (null if the branch turned out not to allow it).</param>
-    private TranslatedBlock? Emit(ulong pc, List<GuestInstruction> instructions, int native, HashSet<int> callOuts, bool direct)
+    /// <summary>A conditional branch to a constant target, not a likely one: the block may go on past it (the not-taken path).</summary>
+    private bool GoesOnPast(InstructionFlags branch, int segments)
+        => (branch & (InstructionFlags.Jump | InstructionFlags.Branch | InstructionFlags.Indirect | InstructionFlags.Likely)) == (InstructionFlags.Jump | InstructionFlags.Branch)
+            && _boundaries.Count + 1 < segments;
+
+    /// <summary>
+    /// Where the block ends when instruction <paramref name="index"/> cannot be in it: at the last
+    /// boundary at or before it, so that the block ends with a whole branch (the instructions after
+    /// are dropped), else just before it (the block's exit has the interpreter run it).
+    /// </summary>
+    private int EndBefore(List<GuestInstruction> instructions, int index)
     {
-        // A dry run first: the busiest guest registers get the host registers.
+        for (int k = _boundaries.Count - 1; k >= 0; k--)
+        {
+            int end = _boundaries[k];
+            if (end <= index)
+            {
+                instructions.RemoveRange(end, instructions.Count - end);
+                _boundaries.RemoveRange(k, _boundaries.Count - k);
+                return end;
+            }
+        }
+
+        return index;
+    }
+
+    /// <summary>Whether instruction <paramref name="index"/> was a delay slot emitted after captures of its branch's inputs.</summary>
+    private bool CapturesBefore(int index)
+    {
+        foreach (Segment s in _segments)
+        {
+            if (s.CaptureCount > 0 && index == s.Branch + 1)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A dry run of the first <paramref name="native"/> instructions: the busiest guest registers get the host registers.</summary>
+    private RegisterUseCounter DryRun(List<GuestInstruction> instructions, int native, HashSet<int> callOuts)
+    {
         RegisterUseCounter counter = _counter;
         counter.Reset();
         for (int i = 0; i < native; i++)
@@ -197,14 +285,86 @@ internal sealed class BlockTranslator
             }
         }
 
+        return counter;
+    }
+
+    /// <summary>
+    /// Splits the block at the boundaries whose branch the block may go on past: a conditional branch
+    /// to a constant whose delay slot (if any) goes before it and cannot leave (so the taken path leaves
+    /// with the slot done, and nothing inside the block restarts at a branch). At the first boundary
+    /// whose branch may not, the block ends (with its dry run again).
+    /// </summary>
+    private RegisterUseCounter PlanSegments(List<GuestInstruction> instructions, ref int native, HashSet<int> callOuts, RegisterUseCounter counter)
+    {
+        _segments.Clear();
+        _captures.Clear();
+        int start = 0;
+        foreach (int end in _boundaries)
+        {
+            if (end >= native)
+            {
+                break;
+            }
+
+            int branch = end - (_isa.DelaySlot ? 2 : 1);
+            int captureStart = _captures.Count;
+            if (!CanGoOnPast(instructions, branch, callOuts, counter))
+            {
+                _captures.RemoveRange(captureStart, _captures.Count - captureStart);
+                native = EndBefore(instructions, end);
+                counter = DryRun(instructions, native, callOuts);
+                break;
+            }
+
+            _segments.Add(new Segment(start, end, branch, captureStart, _captures.Count - captureStart));
+            start = end;
+        }
+
+        // The last segment: its branch and captures come from EmissionOrder.
+        _segments.Add(new Segment(start, native, -1, _captures.Count, 0));
+        return counter;
+    }
+
+    private bool CanGoOnPast(List<GuestInstruction> instructions, int b, HashSet<int> callOuts, RegisterUseCounter counter)
+    {
+        GuestInstruction jump = instructions[b];
+        RegisterUseCounter.InstructionEffects bx = counter.Instructions[b];
+        if (!jump.Valid || callOuts.Contains(b) || !bx.ConditionalJump || bx.OtherJump || bx.MayLeave || bx.Nullifies)
+        {
+            return false;
+        }
+
+        if (!_isa.DelaySlot)
+        {
+            return true;
+        }
+
+        GuestInstruction slot = instructions[b + 1];
+        RegisterUseCounter.InstructionEffects dx = counter.Instructions[b + 1];
+        return slot.Valid && (slot.Flags & InstructionFlags.Jump) == 0 && !callOuts.Contains(b + 1) && !dx.MayLeave
+            && Captures(dx.Writes, bx.Reads, slot.Word) && !Overlap(dx.Writes, bx.Writes) && !Overlap(bx.Writes, dx.Reads);
+    }
+
+    /// <param name="direct">Try a direct conditional exit at the block's end (null if the branch turned out not to allow it).</param>
+    private TranslatedBlock? Emit(ulong pc, List<GuestInstruction> instructions, ref int native, HashSet<int> callOuts, bool direct)
+    {
+        RegisterUseCounter counter = PlanSegments(instructions, ref native, callOuts, DryRun(instructions, native, callOuts));
         Assembler a = _assembler;
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         bool complete = native == instructions.Count;
         Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch, out bool slotRestarts);
+        List<Segment> segments = _segments;
+        int segment = 0, lastSegment = segments.Count - 1;
         X64Emitter e = _emitter;
-        e.Reset(direct ? branch : -1, pc);
-        counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest);
+        e.Reset(lastSegment > 0 ? segments[0].Branch : direct ? branch : -1, pc);
+        if (lastSegment > 0)
+        {
+            e.BeginSegment(segments[0].Branch, linkable: false);
+        }
+
+        _sideExits.Clear();
+        counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest, LoopEnd(pc, counter));
         e.AllocateHomes(Resident, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_busiest));
         int pcOffset = _isa.StateLayout.PcOffset, nextPcOffset = _isa.StateLayout.NextPcOffset;
         e.SkipDelaySlot = a.CreateLabel();
@@ -215,19 +375,35 @@ internal sealed class BlockTranslator
 
         // The prologue comes first and falls into the body: charge the budget, load the guest
         // registers the block keeps in host registers (the exhausted path is out of line).
+        // A superblock is charged whole; a branch taken inside it gives back what it skips.
         Label entry = a.CreateLabel(), exhausted = a.CreateLabel();
         e.Bind(ref entry);
         a.sub(budget, native);
         a.jl(exhausted);
         CountRun(a);
         X64Emitter.LoadHomes(a, e.Homes, resident: false);
-        foreach (int i in order)
+        for (int p = 0; p < native; p++)
         {
+            if (p == segments[segment].End)
+            {
+                // The branch that closed the segment was not taken: on into the next one.
+                if (!CloseSegment(segments[segment]))
+                {
+                    return null;
+                }
+
+                segment++;
+                e.BeginSegment(segment == lastSegment ? (direct ? branch : -1) : segments[segment].Branch, linkable: segment == lastSegment);
+                anyJump = false;
+            }
+
+            int i = order[p];
             GuestInstruction insn = instructions[i];
+            Segment current = segments[segment];
             starts[i] = a.CreateLabel();
             e.Bind(ref starts[i]);
             e.BeginInstruction(insn.Pc, i, insn.InDelaySlot, slotRestarts && i == branch + 1 ? (instructions[branch].Pc, branch) : null);
-            if ((insn.Flags & InstructionFlags.Jump) != 0)
+            if ((insn.Flags & InstructionFlags.Jump) != 0 && segment == lastSegment)
             {
                 // The successor unless a conditional jump jumps: after the delay slot, or the next one.
                 anyJump = true;
@@ -263,10 +439,10 @@ internal sealed class BlockTranslator
 
             try
             {
-                if (_captureCount > 0 && i == branch + 1)
+                if (current.CaptureCount > 0 && i == current.Branch + 1)
                 {
                     // The slot emitted before its branch: the branch's inputs it overwrites are copied first.
-                    e.CaptureForNext(_captures.AsSpan(0, _captureCount));
+                    e.CaptureForNext(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_captures).Slice(current.CaptureStart, current.CaptureCount));
                 }
 
                 // A jump in a delay slot (unpredictable on MIPS) chains two pending targets: the interpreter's business.
@@ -333,7 +509,7 @@ internal sealed class BlockTranslator
             e.Bind(ref takenExit);
             if (taken == pc)
             {
-                LoopBack(pc, native, first);
+                LoopBack(pc, first, native);
             }
             else if (linkedTaken)
             {
@@ -463,7 +639,26 @@ internal sealed class BlockTranslator
         if (loops)
         {
             e.Bind(ref loop);
-            LoopBack(pc, native, first);
+            LoopBack(pc, first, native);
+        }
+
+        // Branches taken inside a superblock: out of line, so the path going on pays nothing for them.
+        // The skipped instructions' budget comes back and the homes go home, then a link; a loop to the
+        // block's start keeps them in registers.
+        foreach ((Label sideTaken, ulong target, int retired) in _sideExits)
+        {
+            Label l = sideTaken;
+            e.Bind(ref l);
+            if (target == pc)
+            {
+                LoopBack(pc, first, retired);
+            }
+            else
+            {
+                a.add(budget, native - retired);
+                X64Emitter.StoreHomes(a, e.Homes);
+                LinkTo(target);
+            }
         }
 
         // Out of line: the budget ran out at the entry.
@@ -482,7 +677,9 @@ internal sealed class BlockTranslator
 
         result.EndPc = lastNative.Pc + (ulong)_insnBytes;
         result.SlotRestartsAtBranch = slotRestarts;
-        for (int i = 0; i < native; i++)
+
+        // The slot that may leave is the last segment's: the slots inside a superblock cannot.
+        for (int i = segments[lastSegment].Start; i < native; i++)
         {
             if (instructions[i].InDelaySlot)
             {
@@ -494,13 +691,53 @@ internal sealed class BlockTranslator
         return result;
     }
 
-    /// <summary>A loop back to the block's start keeps the guest registers in host registers while the budget lasts.</summary>
-    private void LoopBack(ulong pc, int native, Label first)
+    /// <summary>Where the last segment whose branch loops to the block's start ends (0: none does, or only the block's own end).</summary>
+    private int LoopEnd(ulong pc, RegisterUseCounter counter)
+    {
+        int end = 0;
+        for (int k = 0; k < _segments.Count - 1; k++)
+        {
+            RegisterUseCounter.InstructionEffects branch = counter.Instructions[_segments[k].Branch];
+            end = branch.ConditionalJump && branch.Target == pc ? _segments[k].End : end;
+        }
+
+        return end;
+    }
+
+    /// <summary>
+    /// Whether the branch closing <paramref name="s"/> came out a plain conditional jump, and its
+    /// taken exit; else the block is translated again, ending after it (<see cref="_endAfter"/>).
+    /// A branch the emitter found never taken (its condition known false) leaves no exit.
+    /// </summary>
+    private bool CloseSegment(Segment s)
+    {
+        X64Emitter e = _emitter;
+        if (e.DirectFailed || e.UnconditionalTarget is not null || e.IndirectTarget || e.Nullifies || e.ConstantTargets.Count != 0)
+        {
+            _endAfter = s.End;
+            return false;
+        }
+
+        if (e.DirectTarget is { } target)
+        {
+            _sideExits.Add((e.DirectTaken, target, s.End));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A loop back to the block's start keeps the guest registers in host registers while the budget
+    /// lasts. The block was charged whole and <paramref name="retired"/> of it ran (less at a branch
+    /// taken inside a superblock): charging the next run whole takes just those from the budget.
+    /// </summary>
+    private void LoopBack(ulong pc, Label first, int retired)
     {
         Assembler a = _assembler;
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
+        int native = _result.Length;
         CountRun(a);
-        a.sub(budget, native);
+        a.sub(budget, retired);
         a.jge(first);
         a.add(budget, native);
         X64Emitter.StoreHomes(a, _emitter.Homes);
@@ -573,9 +810,16 @@ internal sealed class BlockTranslator
             order[i] = i;
         }
 
+        // The slots of the branches inside a superblock go first (PlanSegments checked they may).
+        int lastSegment = _segments.Count - 1;
+        for (int k = 0; k < lastSegment && _isa.DelaySlot; k++)
+        {
+            int mid = _segments[k].Branch;
+            (order[mid], order[mid + 1]) = (order[mid + 1], order[mid]);
+        }
+
         branch = -1;
         slotRestarts = false;
-        _captureCount = 0;
         bool complete = native == instructions.Count;
         GuestInstruction last = instructions[native - 1];
         if (!complete || callOuts.Contains(native - 1) || !last.Valid)
@@ -586,10 +830,11 @@ internal sealed class BlockTranslator
         if (!_isa.DelaySlot)
         {
             branch = (last.Flags & InstructionFlags.Jump) != 0 ? native - 1 : -1;
+            _segments[lastSegment] = _segments[lastSegment] with { Branch = branch };
             return order;
         }
 
-        if (native < 2 || !last.InDelaySlot || (last.Flags & InstructionFlags.Jump) != 0)
+        if (native - _segments[lastSegment].Start < 2 || !last.InDelaySlot || (last.Flags & InstructionFlags.Jump) != 0)
         {
             return order;
         }
@@ -604,7 +849,8 @@ internal sealed class BlockTranslator
 
         // The branch's inputs that the slot writes are captured before the slot (it leaves before it
         // changes anything if it may leave, so a restart at the branch still reads the old values).
-        bool capturable = Captures(dx.Writes, bx.Reads, instructions[native - 1].Word, out int captures);
+        int captureStart = _captures.Count;
+        bool capturable = Captures(dx.Writes, bx.Reads, instructions[native - 1].Word);
         bool independent = capturable && !Overlap(dx.Writes, bx.Writes) && !Overlap(bx.Writes, dx.Reads);
         bool restartable = !dx.LeavesAfterChange && !Overlap(dx.Writes, dx.Reads);
         if (independent && (!dx.MayLeave || restartable))
@@ -612,9 +858,12 @@ internal sealed class BlockTranslator
             (order[b], order[native - 1]) = (order[native - 1], order[b]);
             branch = b;
             slotRestarts = dx.MayLeave;
-            _captureCount = captures;
+            _segments[lastSegment] = _segments[lastSegment] with { Branch = b, CaptureCount = _captures.Count - captureStart };
+            return order;
         }
-        else if ((jump.Flags & (InstructionFlags.Branch | InstructionFlags.Indirect)) == 0 && !dx.MayLeave)
+
+        _captures.RemoveRange(captureStart, _captures.Count - captureStart);
+        if ((jump.Flags & (InstructionFlags.Branch | InstructionFlags.Indirect)) == 0 && !dx.MayLeave)
         {
             branch = b;
         }
@@ -648,12 +897,12 @@ internal sealed class BlockTranslator
     }
 
     /// <summary>
-    /// The branch's inputs <paramref name="reads"/> that its slot <paramref name="writes"/>, into
-    /// <see cref="_captures"/>; false if the emitter cannot hold them all.
+    /// The branch's inputs <paramref name="reads"/> that its slot <paramref name="writes"/>, appended
+    /// to <see cref="_captures"/>; false if the emitter cannot hold them all.
     /// </summary>
-    private bool Captures(HashSet<int> writes, HashSet<int> reads, ulong slotWord, out int count)
+    private bool Captures(HashSet<int> writes, HashSet<int> reads, ulong slotWord)
     {
-        count = 0;
+        int count = 0;
         foreach (int offset in writes)
         {
             if (!reads.Contains(offset))
@@ -661,12 +910,13 @@ internal sealed class BlockTranslator
                 continue;
             }
 
-            if (count == _captures.Length || !_emitter.CanCapture(offset) || _noCaptureWords.Contains(slotWord))
+            if (count == X64Emitter.MaxCaptures || !_emitter.CanCapture(offset) || _noCaptureWords.Contains(slotWord))
             {
                 return false;
             }
 
-            _captures[count++] = offset;
+            _captures.Add(offset);
+            count++;
         }
 
         return true;
@@ -689,6 +939,16 @@ internal sealed class BlockTranslator
     private static bool CanCallOut(GuestInstruction insn) => insn.Valid && (insn.Flags & InstructionFlags.Jump) == 0 && !insn.InDelaySlot;
 
     private readonly record struct GuestInstruction(ulong Pc, ulong Word, InstructionFlags Flags, bool InDelaySlot, bool Valid);
+
+    /// <summary>
+    /// Instructions [<paramref name="Start"/>, <paramref name="End"/>) of a block, closed by the
+    /// branch at <paramref name="Branch"/> (-1: none, or the last segment's computed jump) whose
+    /// inputs its slot overwrites are the run of <see cref="_captures"/> given.
+    /// </summary>
+    private readonly record struct Segment(int Start, int End, int Branch, int CaptureStart, int CaptureCount)
+    {
+        public int Length => End - Start;
+    }
 }
 
 /// <summary>
@@ -709,6 +969,7 @@ internal sealed class TranslatedBlock(Assembler assembler)
     public List<(Label Site, ulong Target)> Links { get; } = [];
 
     public List<X64Emitter.Home> Homes { get; } = [];
+
 
     /// <summary>Guest instructions translated natively.</summary>
     public int Length { get; private set; }

@@ -23,6 +23,14 @@ public sealed record JitOptions
     public int MaxBlockInstructions { get; init; } = int.MaxValue;
 
     /// <summary>
+    /// How many branches' worth of code a block may hold once the profile of the first
+    /// <see cref="ResidentProfileInstructions"/> is done (1: a block ends at its first branch): a
+    /// superblock goes on past conditional branches, the taken ones leaving by side exits, so the
+    /// path not taken stays in one block, its registers in host registers.
+    /// </summary>
+    public int SuperblockSegments { get; init; } = 4;
+
+    /// <summary>
     /// Where set, translated code runs inside virtual CPUs of the VM this opens (KVM, WHPX), with
     /// FS-segment addressing (the vCPU's FS base is the guest window) whatever <see cref="Addressing"/> says.
     /// </summary>

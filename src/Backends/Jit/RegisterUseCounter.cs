@@ -15,6 +15,11 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     private readonly StateLayout _layout = isa.StateLayout;
     private int _labels;
 
+    // The open Ifs of the instruction, innermost last: whether each one's condition is known (a
+    // hardwired zero folds as in the emitter), so a jump is told conditional from unconditional.
+    private readonly Stack<bool> _staticIfs = new();
+    private int _dynamicIfs;
+
     public Dictionary<int, int> Uses { get; } = [];
 
     /// <summary>Per instruction (in the order of <see cref="BeginInstruction"/>): what it touches.</summary>
@@ -45,6 +50,8 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         _current = _pool[Instructions.Count];
         _current.Clear();
         Instructions.Add(_current);
+        _staticIfs.Clear();
+        _dynamicIfs = 0;
     }
 
     public bool BigEndian { get; } = isa.Endianness == Endianness.Big;
@@ -54,7 +61,11 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     /// once in a block that may loop to <paramref name="start"/> (its prologue and exits are outside the loop).
     /// </summary>
     /// <remarks>Into <paramref name="busiest"/> (cleared first): a few picks from a few dozen registers, by selection, allocate nothing.</remarks>
-    public void Busiest(int count, ulong start, List<int> busiest)
+    /// <param name="loopEnd">
+    /// Where a superblock's first instructions loop to its start from a branch inside it (0: they do
+    /// not): the registers the loop uses come first, as they run many times for each run of the rest.
+    /// </param>
+    public void Busiest(int count, ulong start, List<int> busiest, int loopEnd = 0)
     {
         busiest.Clear();
         int least = JumpTargets.Contains(start) ? 1 : 2;
@@ -64,10 +75,11 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
             int best = -1, bestUses = 0;
             foreach ((int offset, int uses) in Uses)
             {
-                if (uses >= least && (uses > bestUses || (uses == bestUses && offset < best)) && !busiest.Contains(offset))
+                int score = uses + (LoopUses(offset, loopEnd) * 64);
+                if (uses >= least && (score > bestUses || (score == bestUses && offset < best)) && !busiest.Contains(offset))
                 {
                     best = offset;
-                    bestUses = uses;
+                    bestUses = score;
                 }
             }
 
@@ -80,6 +92,18 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         }
     }
 
+    /// <summary>How many of the first <paramref name="end"/> instructions read or write the register at <paramref name="offset"/>.</summary>
+    private int LoopUses(int offset, int end)
+    {
+        int uses = 0;
+        for (int i = 0; i < end; i++)
+        {
+            uses += Instructions[i].Reads.Contains(offset) || Instructions[i].Writes.Contains(offset) ? 1 : 0;
+        }
+
+        return uses;
+    }
+
     /// <summary>The constant targets of the block's jumps.</summary>
     public HashSet<ulong> JumpTargets { get; } = [];
 
@@ -88,7 +112,8 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
     public JitValue ReadRegister(int file, JitValue index)
     {
         Count(file, index, write: false);
-        return Opaque(new JitType(isa.Registers[file].Bits, false));
+        JitType type = new(isa.Registers[file].Bits, false);
+        return index.IsConstant && isa.Registers[file].HardwiredZero.Contains((int)index.Constant) ? Constant(0, type) : Opaque(type);
     }
 
     public void WriteRegister(int file, JitValue index, JitValue value)
@@ -132,6 +157,19 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
         if (target.IsConstant)
         {
             JumpTargets.Add(target.Constant);
+        }
+
+        if (_current is not null)
+        {
+            if (_dynamicIfs > 0 && target.IsConstant)
+            {
+                _current.ConditionalJump = true;
+                _current.Target = target.Constant;
+            }
+            else
+            {
+                _current.OtherJump = true;
+            }
         }
     }
 
@@ -180,6 +218,9 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public void If(JitValue condition)
     {
+        bool known = condition.IsConstant;
+        _staticIfs.Push(known);
+        _dynamicIfs += known ? 0 : 1;
     }
 
     public void Else()
@@ -188,6 +229,10 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
     public void EndIf()
     {
+        if (_staticIfs.TryPop(out bool known) && !known)
+        {
+            _dynamicIfs--;
+        }
     }
 
     public JitLabel NewLabel() => new(_labels++);
@@ -281,6 +326,15 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
 
         public bool Nullifies { get; set; }
 
+        /// <summary>A jump to a constant target under a condition the dry run cannot fold: a conditional branch.</summary>
+        public bool ConditionalJump { get; set; }
+
+        /// <summary>A jump outside any such condition, or to a computed target.</summary>
+        public bool OtherJump { get; set; }
+
+        /// <summary>The conditional jump's target.</summary>
+        public ulong Target { get; set; }
+
         public void Clear()
         {
             Reads.Clear();
@@ -289,6 +343,9 @@ internal sealed class RegisterUseCounter(GuestIsa isa) : IJitEmitter
             LeavesAfterChange = false;
             Changed = false;
             Nullifies = false;
+            ConditionalJump = false;
+            OtherJump = false;
+            Target = 0;
         }
     }
 }

@@ -96,7 +96,25 @@ internal sealed partial class X64Emitter : IJitEmitter
         UnconditionalTarget = null;
         Nullifies = false;
         SkipDelaySlot = default;
+        BeginSegment(directJumpIndex, linkable: true);
+        Traps.Clear();
+        _lastLabelInstruction = -1;
+        _notNaN = 0;
+        _interpretExit = null;
+        ForgetCaptures();
+        BeginInstruction(0, -1, false);
+    }
+
+    /// <summary>
+    /// Starts the next segment of a superblock (after a branch not taken): its branch becomes the
+    /// direct jump; what the emitter knows of values and homes carries on. With
+    /// <paramref name="linkable"/> the taken path may store the homes and leave by a linkable
+    /// <c>jcc</c> (<see cref="DirectSite"/>): only where nothing follows the branch in the block.
+    /// </summary>
+    public void BeginSegment(int directJumpIndex, bool linkable)
+    {
         DirectJumpIndex = directJumpIndex;
+        _directLinkable = linkable;
         DirectTaken = default;
         DirectTarget = null;
         DirectSite = default;
@@ -104,12 +122,6 @@ internal sealed partial class X64Emitter : IJitEmitter
         _directMark = -1;
         _directDepth = 0;
         _directSealed = -1;
-        Traps.Clear();
-        _lastLabelInstruction = -1;
-        _notNaN = 0;
-        _interpretExit = null;
-        ForgetCaptures();
-        BeginInstruction(0, -1, false);
     }
 
     public bool BigEndian { get; }
@@ -177,6 +189,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     private int _directMark = -1;
     private int _directDepth;
     private int _directSealed = -1;
+    private bool _directLinkable;
     private ulong _blockPc;
 
     public List<TrapStub> Traps { get; } = [];
@@ -354,9 +367,9 @@ internal sealed partial class X64Emitter : IJitEmitter
     {
         if (_lastLabelInstruction == _a.Instructions.Count)
         {
-            // Padding, not code a path runs for its effect: it does not count against a direct jump.
+            // Iced binds one label per instruction: a zero-byte one holds the earlier label (it does not count against a direct jump).
             bool mark = _directMark == _a.Instructions.Count, sealedHere = _directSealed == _a.Instructions.Count;
-            _a.nop();
+            _a.zero_bytes();
             _directMark += mark ? 1 : 0;
             _directSealed += sealedHere ? 1 : 0;
         }
@@ -1003,7 +1016,7 @@ internal sealed partial class X64Emitter : IJitEmitter
                     // The then-part is only this jump: taken when the condition holds.
                     _pendingBranch = null;
                     ConditionCode taken = Negate(b.FalseCondition);
-                    if (l.Value != _blockPc)
+                    if (l.Value != _blockPc && _directLinkable)
                     {
                         // Nothing follows the branch, so both exits store the same homes: once, here
                         // (no flags change). Until linked the jcc falls into the same test to the exit.

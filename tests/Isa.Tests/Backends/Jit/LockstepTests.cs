@@ -49,6 +49,17 @@ public sealed class LockstepTests
             isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false }, 31 + (int)addressing, Sequences, randomResidents: true);
 
     /// <summary>
+    /// The same in superblocks from the first translation (no profile first): the random conditional
+    /// branches mostly not taken (<c>beq</c> on random registers) keep a sequence in one block of up to
+    /// eight segments, the taken ones leave it midway.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RandomSequencesInSuperblocksMatchTheInterpreter(string isaName, MemoryAddressing addressing)
+        => LockstepHarness.RandomSequencesMatchTheInterpreter(
+            isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false, ResidentRegisterCount = 0, SuperblockSegments = 8 }, 57 + (int)addressing, Sequences / 2, randomResidents: true);
+
+    /// <summary>
     /// Sequences whose instructions name a register twice where they can (<c>subu v0, a0, v0</c>,
     /// <c>sltu v0, v0, v1</c>, <c>lw a0, 4(a0)</c>), with and without resident registers and the optional
     /// CPU features: results computed straight into a destination that is also a source.
@@ -137,6 +148,64 @@ public sealed class LockstepTests
             foreach ((uint t0, uint t1) in new[] { (40u, 0u), (1u, 0x7FFF_FFFFu), (0u, 0x7FFF_FFFFu), (3u, 5u) })
             {
                 LockstepHarness.RunBoth(isa, WithResidents(options with { Addressing = (MemoryAddressing)(p % 2) }, (int)t0 + p), programs[p], p, p, setup: cpu => Registers(cpu, t0, t1), budget: budget);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Superblocks (blocks going on past not-taken conditional branches) against the interpreter, whole
+    /// and in small budgets (a superblock is charged whole; a branch taken inside it gives back the
+    /// rest), both addressing modes, with and without resident registers, 2 to 8 segments: a scanner
+    /// loop whose back edge is a branch inside the block (the side exit that loops keeps registers),
+    /// with an exit in its first segment, slots that write their branch's register, a load in the
+    /// slot of the last branch; and a block whose branches inside fold (a constant condition, not taken
+    /// and taken: the block ends there), a not-taken <c>bgezal</c> that still links, an overflow trap, a
+    /// fault and a misaligned load in later segments, after stores.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MipsBranchCases))]
+    public void SuperblocksMatchTheInterpreter(string isaName, int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        ulong[][] programs =
+        [
+            // loop: lbu t2,0(a0); addiu a0,a0,1; beqz t2,done; addiu v0,v0,1; li t3,44; beq t2,t3,comma; li a3,1;
+            // addiu t4,t2,-48; sltiu t4,t4,10; bnez t4,loop; li t4,1 (slot writes the branch's register);
+            // addiu v1,v1,1; b loop; nop; comma: addiu s0,s0,1; b loop; lw t5,0(a0); done: break
+            [0x908A0000, 0x24840001, 0x1140000E, 0x24420001, 0x240B002C, 0x114B0008, 0x24070001, 0x254CFFD0, 0x2D8C000A,
+             0x1580FFF6, 0x240C0001, 0x24630001, 0x1000FFF3, 0x00000000, 0x26100001, 0x1000FFF0, 0x8C8D0000, 0x0000000D],
+            // li t0,3; top: bnez t0,next; addiu t0,t0,-1; next: li t3,0; bnez t3,away (never taken); addiu v0,v0,5;
+            // bgezal t1,away; addu v1,v1,v0; beq v1,t1,away; add v0,v0,t1 (overflows); lw t5,4(a0) (faults);
+            // bgtz t0,top; sw v0,0(a0); lw t6,3(a0) (misaligned); break; away: addiu s1,s1,1; jr ra; nop
+            [0x24080003, 0x15000001, 0x2508FFFF, 0x240B0000, 0x1560000A, 0x24420005, 0x05310008, 0x00621821, 0x10690006,
+             0x00491020, 0x8C8D0004, 0x1D00FFF5, 0xAC820000, 0x8C8E0003, 0x0000000D, 0x26310001, 0x03E00008, 0x00000000],
+        ];
+        byte[] text = "12,345,x9,,0x1f,7e+3,"u8.ToArray();
+        for (int p = 0; p < programs.Length; p++)
+        {
+            foreach (int segments in new[] { 2, 4, 8 })
+            {
+                var options = new JitOptions { InterpretFirstVisit = false, ResidentRegisterCount = 0, SuperblockSegments = segments, Addressing = (MemoryAddressing)((p + segments) % 2) };
+                foreach ((uint a0, uint t1) in new[] { (LockstepHarness.Data, 0u), (LockstepHarness.Data + 64, 0x7FFF_FFFFu), (0x7000_0000u, 5u), (LockstepHarness.Data, 0xFFFF_FFF0u) })
+                {
+                    LockstepHarness.RunBoth(
+                        isa,
+                        WithResidents(options, segments + (int)(a0 >> 4)),
+                        programs[p],
+                        p,
+                        p,
+                        setup: cpu =>
+                        {
+                            cpu.SetRegister(0, 4, a0);
+                            cpu.SetRegister(0, 9, t1);
+                        },
+                        budget: budget,
+                        memorySetup: memory =>
+                        {
+                            memory.Write(LockstepHarness.Data, text);
+                            memory.Write8(LockstepHarness.Data + (uint)text.Length, 0);
+                        });
+                }
             }
         }
     }
