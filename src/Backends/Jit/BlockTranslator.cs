@@ -290,9 +290,9 @@ internal sealed class BlockTranslator
 
     /// <summary>
     /// Splits the block at the boundaries whose branch the block may go on past: a conditional branch
-    /// to a constant whose delay slot (if any) goes before it and cannot leave (so the taken path leaves
-    /// with the slot done, and nothing inside the block restarts at a branch). At the first boundary
-    /// whose branch may not, the block ends (with its dry run again).
+    /// to a constant whose delay slot (if any) may go before it as EmissionOrder puts a block's last
+    /// one there (a slot that may leave restarts at its branch), so the taken path leaves with the slot
+    /// done. At the first boundary whose branch may not, the block ends (with its dry run again).
     /// </summary>
     private RegisterUseCounter PlanSegments(List<GuestInstruction> instructions, ref int native, HashSet<int> callOuts, RegisterUseCounter counter)
     {
@@ -316,7 +316,7 @@ internal sealed class BlockTranslator
                 break;
             }
 
-            _segments.Add(new Segment(start, end, branch, captureStart, _captures.Count - captureStart));
+            _segments.Add(new Segment(start, end, branch, captureStart, _captures.Count - captureStart, _isa.DelaySlot && counter.Instructions[branch + 1].MayLeave));
             start = end;
         }
 
@@ -339,9 +339,11 @@ internal sealed class BlockTranslator
             return true;
         }
 
+        // As for a block's last branch (EmissionOrder): a slot that may leave must restart exactly at its branch.
         GuestInstruction slot = instructions[b + 1];
         RegisterUseCounter.InstructionEffects dx = counter.Instructions[b + 1];
-        return slot.Valid && (slot.Flags & InstructionFlags.Jump) == 0 && !callOuts.Contains(b + 1) && !dx.MayLeave
+        bool restartable = !dx.LeavesAfterChange && !Overlap(dx.Writes, dx.Reads);
+        return slot.Valid && (slot.Flags & InstructionFlags.Jump) == 0 && !callOuts.Contains(b + 1) && (!dx.MayLeave || restartable)
             && Captures(dx.Writes, bx.Reads, slot.Word) && !Overlap(dx.Writes, bx.Writes) && !Overlap(bx.Writes, dx.Reads);
     }
 
@@ -353,7 +355,7 @@ internal sealed class BlockTranslator
         a.Reset();
         AssemblerRegister64 budget = X64Emitter.BudgetRegister(_options.Addressing);
         bool complete = native == instructions.Count;
-        Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch, out bool slotRestarts);
+        Span<int> order = EmissionOrder(instructions, native, callOuts, counter, out int branch);
         List<Segment> segments = _segments;
         int segment = 0, lastSegment = segments.Count - 1;
         X64Emitter e = _emitter;
@@ -402,7 +404,8 @@ internal sealed class BlockTranslator
             Segment current = segments[segment];
             starts[i] = a.CreateLabel();
             e.Bind(ref starts[i]);
-            e.BeginInstruction(insn.Pc, i, insn.InDelaySlot, slotRestarts && i == branch + 1 ? (instructions[branch].Pc, branch) : null);
+            bool restarts = current.SlotRestarts && i == current.Branch + 1;
+            e.BeginInstruction(insn.Pc, i, insn.InDelaySlot, restarts ? (instructions[current.Branch].Pc, current.Branch) : null);
             if ((insn.Flags & InstructionFlags.Jump) != 0 && segment == lastSegment)
             {
                 // The successor unless a conditional jump jumps: after the delay slot, or the next one.
@@ -676,15 +679,22 @@ internal sealed class BlockTranslator
         }
 
         result.EndPc = lastNative.Pc + (ulong)_insnBytes;
-        result.SlotRestartsAtBranch = slotRestarts;
 
-        // The slot that may leave is the last segment's: the slots inside a superblock cannot.
+        // The last segment's slot (a fault there leaves the branch's NextPc as it is, unless it restarts).
         for (int i = segments[lastSegment].Start; i < native; i++)
         {
             if (instructions[i].InDelaySlot)
             {
                 result.DelaySlot = i;
                 break;
+            }
+        }
+
+        foreach (Segment s in segments)
+        {
+            if (s.SlotRestarts)
+            {
+                result.RestartingSlots.Add(s.Branch + 1);
             }
         }
 
@@ -793,11 +803,11 @@ internal sealed class BlockTranslator
     /// them as they were. A slot that may leave (a memory access, a trap) must also restart exactly:
     /// it changes no guest state before it may leave (so the captured registers are still as the
     /// branch read them) and writes no register it reads, so its exits resume at the branch
-    /// (<paramref name="slotRestarts"/>) and the interpreter runs the branch and the slot again.
+    /// (<see cref="Segment.SlotRestarts"/>) and the interpreter runs the branch and the slot again.
     /// Otherwise an unconditional constant jump's slot that cannot leave stays after it, still without
     /// NextPc; a computed jump whose slot stays after it goes through NextPc.
     /// </summary>
-    private Span<int> EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch, out bool slotRestarts)
+    private Span<int> EmissionOrder(List<GuestInstruction> instructions, int native, HashSet<int> callOuts, RegisterUseCounter counter, out int branch)
     {
         if (_order.Length < native)
         {
@@ -819,7 +829,6 @@ internal sealed class BlockTranslator
         }
 
         branch = -1;
-        slotRestarts = false;
         bool complete = native == instructions.Count;
         GuestInstruction last = instructions[native - 1];
         if (!complete || callOuts.Contains(native - 1) || !last.Valid)
@@ -857,8 +866,7 @@ internal sealed class BlockTranslator
         {
             (order[b], order[native - 1]) = (order[native - 1], order[b]);
             branch = b;
-            slotRestarts = dx.MayLeave;
-            _segments[lastSegment] = _segments[lastSegment] with { Branch = b, CaptureCount = _captures.Count - captureStart };
+            _segments[lastSegment] = _segments[lastSegment] with { Branch = b, CaptureCount = _captures.Count - captureStart, SlotRestarts = dx.MayLeave };
             return order;
         }
 
@@ -943,9 +951,10 @@ internal sealed class BlockTranslator
     /// <summary>
     /// Instructions [<paramref name="Start"/>, <paramref name="End"/>) of a block, closed by the
     /// branch at <paramref name="Branch"/> (-1: none, or the last segment's computed jump) whose
-    /// inputs its slot overwrites are the run of <see cref="_captures"/> given.
+    /// inputs its slot overwrites are the run of <see cref="_captures"/> given; a slot emitted before
+    /// its branch that may leave restarts at the branch (<paramref name="SlotRestarts"/>).
     /// </summary>
-    private readonly record struct Segment(int Start, int End, int Branch, int CaptureStart, int CaptureCount)
+    private readonly record struct Segment(int Start, int End, int Branch, int CaptureStart, int CaptureCount, bool SlotRestarts = false)
     {
         public int Length => End - Start;
     }
@@ -980,7 +989,7 @@ internal sealed class TranslatedBlock(Assembler assembler)
     public int DelaySlot { get; set; }
 
     /// <summary>The delay slot is emitted before its branch and its exits resume at the branch.</summary>
-    public bool SlotRestartsAtBranch { get; set; }
+    public List<int> RestartingSlots { get; } = [];
 
     /// <summary>Empties it for a block of <paramref name="length"/> instructions.</summary>
     public void Reset(int length)
@@ -997,6 +1006,6 @@ internal sealed class TranslatedBlock(Assembler assembler)
         Homes.Clear();
         EndPc = 0;
         DelaySlot = -1;
-        SlotRestartsAtBranch = false;
+        RestartingSlots.Clear();
     }
 }

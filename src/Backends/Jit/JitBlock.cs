@@ -5,7 +5,7 @@ namespace Isa.Backends.Jit;
 /// <summary>A translated guest block: where its code is, what it covers, and how other blocks reach it.</summary>
 internal sealed class JitBlock
 {
-    public JitBlock(ulong pc, ulong endPc, int length, nint entry, nint codeStart, int codeSize, X64Emitter.Home[] homes, nint[] instructionStarts, int delaySlot, bool slotRestartsAtBranch)
+    public JitBlock(ulong pc, ulong endPc, int length, nint entry, nint codeStart, int codeSize, X64Emitter.Home[] homes, nint[] instructionStarts, int delaySlot, int[] restartingSlots)
     {
         Pc = pc;
         EndPc = endPc;
@@ -16,7 +16,7 @@ internal sealed class JitBlock
         Homes = homes;
         InstructionStarts = instructionStarts;
         DelaySlot = delaySlot;
-        SlotRestartsAtBranch = slotRestartsAtBranch;
+        RestartingSlots = restartingSlots;
     }
 
     /// <summary>The guest address of the first instruction.</summary>
@@ -45,10 +45,11 @@ internal sealed class JitBlock
     public int DelaySlot { get; }
 
     /// <summary>
-    /// True if the delay slot was emitted before its branch and may leave: a fault in it restarts at the
-    /// branch (the state as before the branch), and the interpreter runs both again.
+    /// The delay slots emitted before their branch that may leave (a superblock has one per branch it
+    /// goes on past): a fault in one restarts at its branch (the state as before the branch), and the
+    /// interpreter runs both again.
     /// </summary>
-    public bool SlotRestartsAtBranch { get; }
+    public int[] RestartingSlots { get; }
 
     /// <summary>Patched jumps in other blocks that lead here: undone when this block is dropped.</summary>
     public List<nint> Incoming { get; } = [];
@@ -74,6 +75,6 @@ internal sealed class JitBlock
     }
 
     /// <summary>The instruction a fault in instruction <paramref name="index"/> restarts at.</summary>
-    public int RestartIndex(int index) => SlotRestartsAtBranch && index == DelaySlot ? index - 1 : index;
+    public int RestartIndex(int index) => Array.IndexOf(RestartingSlots, index) >= 0 ? index - 1 : index;
 }
 

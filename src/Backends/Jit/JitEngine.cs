@@ -217,7 +217,7 @@ public sealed unsafe class JitEngine : IDisposable
                 }
 
                 // What outlives the translation: the block and its arrays.
-                block = new JitBlock(pc, t.EndPc, t.Length, addresses[0], codeStart, codeSize, t.Homes.ToArray(), addresses.Slice(1, t.InstructionStarts.Length).ToArray(), t.DelaySlot, t.SlotRestartsAtBranch);
+                block = new JitBlock(pc, t.EndPc, t.Length, addresses[0], codeStart, codeSize, t.Homes.ToArray(), addresses.Slice(1, t.InstructionStarts.Length).ToArray(), t.DelaySlot, t.RestartingSlots.Count == 0 ? [] : [.. t.RestartingSlots]);
                 _byAddress.Add(block);
                 _profile?.Placed(_translator.RegisterUses);
                 Statistics.PlaceTicks += Stopwatch.GetTimestamp() - translated;

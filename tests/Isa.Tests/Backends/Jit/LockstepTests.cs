@@ -160,7 +160,8 @@ public sealed class LockstepTests
     /// with an exit in its first segment, slots that write their branch's register, a load in the
     /// slot of the last branch; and a block whose branches inside fold (a constant condition, not taken
     /// and taken: the block ends there), a not-taken <c>bgezal</c> that still links, an overflow trap, a
-    /// fault and a misaligned load in later segments, after stores.
+    /// fault and a misaligned load in later segments, after stores; and loads in the slots of branches
+    /// inside the block that fault (they restart at their branch), at the end of the data.
     /// </summary>
     [Theory]
     [MemberData(nameof(MipsBranchCases))]
@@ -179,6 +180,11 @@ public sealed class LockstepTests
             // bgtz t0,top; sw v0,0(a0); lw t6,3(a0) (misaligned); break; away: addiu s1,s1,1; jr ra; nop
             [0x24080003, 0x15000001, 0x2508FFFF, 0x240B0000, 0x1560000A, 0x24420005, 0x05310008, 0x00621821, 0x10690006,
              0x00491020, 0x8C8D0004, 0x1D00FFF5, 0xAC820000, 0x8C8E0003, 0x0000000D, 0x26310001, 0x03E00008, 0x00000000],
+            // loop: lw t2,0(a0); beq t2,t1,out; lw t3,4(a0) (a slot that may fault: it restarts at its branch);
+            // addu v0,v0,t3; bne t3,t1,skip; lh t4,2(a0); addu v1,v1,t4; skip: addiu a0,a0,8; addiu t0,t0,-1;
+            // bnez t0,loop; sw v0,-4(a0); out: break
+            [0x8C8A0000, 0x11490009, 0x8C8B0004, 0x004B1021, 0x15690002, 0x848C0002, 0x006C1821, 0x24840008, 0x2508FFFF,
+             0x1500FFF6, 0xAC82FFFC, 0x0000000D],
         ];
         byte[] text = "12,345,x9,,0x1f,7e+3,"u8.ToArray();
         for (int p = 0; p < programs.Length; p++)
@@ -186,7 +192,8 @@ public sealed class LockstepTests
             foreach (int segments in new[] { 2, 4, 8 })
             {
                 var options = new JitOptions { InterpretFirstVisit = false, ResidentRegisterCount = 0, SuperblockSegments = segments, Addressing = (MemoryAddressing)((p + segments) % 2) };
-                foreach ((uint a0, uint t1) in new[] { (LockstepHarness.Data, 0u), (LockstepHarness.Data + 64, 0x7FFF_FFFFu), (0x7000_0000u, 5u), (LockstepHarness.Data, 0xFFFF_FFF0u) })
+                const uint End = LockstepHarness.Data + LockstepHarness.DataSize;
+                foreach ((uint a0, uint t1) in new[] { (LockstepHarness.Data, 0u), (LockstepHarness.Data + 64, 0x7FFF_FFFFu), (0x7000_0000u, 5u), (LockstepHarness.Data, 0xFFFF_FFF0u), (End - 4, 1u), (End - 24, 2u) })
                 {
                     LockstepHarness.RunBoth(
                         isa,
@@ -197,6 +204,7 @@ public sealed class LockstepTests
                         setup: cpu =>
                         {
                             cpu.SetRegister(0, 4, a0);
+                            cpu.SetRegister(0, 8, 5);
                             cpu.SetRegister(0, 9, t1);
                         },
                         budget: budget,
@@ -204,6 +212,7 @@ public sealed class LockstepTests
                         {
                             memory.Write(LockstepHarness.Data, text);
                             memory.Write8(LockstepHarness.Data + (uint)text.Length, 0);
+                            memory.Write32(LockstepHarness.Data + 24, 0);
                         });
                 }
             }
@@ -518,7 +527,7 @@ public sealed class LockstepTests
         using var engine = new JitEngine(isa, memory, new JitOptions { InterpretFirstVisit = false });
         JitBlock block = engine.GetBlock(LockstepHarness.Code)!;
         int slot = block.DelaySlot;
-        return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.SlotRestartsAtBranch);
+        return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.RestartingSlots.Contains(slot));
     }
 
     /// <summary>
@@ -545,7 +554,7 @@ public sealed class LockstepTests
                 && (int)i.MemoryDisplacement32 == isa.StateLayout.NextPcOffset;
         }
 
-        return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.SlotRestartsAtBranch, storesNextPc);
+        return (slot > 0 && block.InstructionStarts[slot] < block.InstructionStarts[slot - 1], block.RestartingSlots.Contains(slot), storesNextPc);
     }
 
     /// <summary>Counted loops on RV32 (no delay slot: the branch or jump is the block's last instruction), whole and in small budgets.</summary>
