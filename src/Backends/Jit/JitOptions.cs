@@ -28,7 +28,7 @@ public sealed record JitOptions
     /// superblock goes on past conditional branches, the taken ones leaving by side exits, so the
     /// path not taken stays in one block, its registers in host registers.
     /// </summary>
-    public int SuperblockSegments { get; init; } = 4;
+    public int SuperblockSegments { get; init; } = 8;
 
     /// <summary>
     /// Where set, translated code runs inside virtual CPUs of the VM this opens (KVM, WHPX), with
