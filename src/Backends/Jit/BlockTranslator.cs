@@ -138,7 +138,8 @@ internal sealed class BlockTranslator
             }
             catch (JitUnsupportedException e) when (e.Data["index"] is int index && index < native)
             {
-                if (CapturesBefore(index) && _noCaptureWords.Add(instructions[index].Word))
+                int slot = CapturedSlot(index);
+                if (slot >= 0 && _noCaptureWords.Add(instructions[slot].Word))
                 {
                     continue; // the captures took the temporaries the slot needed: again without moving it
                 }
@@ -252,18 +253,18 @@ internal sealed class BlockTranslator
         return index;
     }
 
-    /// <summary>Whether instruction <paramref name="index"/> was a delay slot emitted after captures of its branch's inputs.</summary>
-    private bool CapturesBefore(int index)
+    /// <summary>The delay slot emitted after captures of its branch's inputs, if instruction <paramref name="index"/> is that slot or branch; else -1.</summary>
+    private int CapturedSlot(int index)
     {
         foreach (Segment s in _segments)
         {
-            if (s.CaptureCount > 0 && index == s.Branch + 1)
+            if (s.CaptureCount > 0 && (index == s.Branch || index == s.Branch + 1))
             {
-                return true;
+                return s.Branch + 1;
             }
         }
 
-        return false;
+        return -1;
     }
 
     /// <summary>A dry run of the first <paramref name="native"/> instructions: the busiest guest registers get the host registers.</summary>
@@ -362,7 +363,7 @@ internal sealed class BlockTranslator
         e.Reset(lastSegment > 0 ? segments[0].Branch : direct ? branch : -1, pc);
         if (lastSegment > 0)
         {
-            e.BeginSegment(segments[0].Branch, linkable: false);
+            e.BeginSegment(segments[0].Branch, last: false);
         }
 
         _sideExits.Clear();
@@ -389,13 +390,13 @@ internal sealed class BlockTranslator
             if (p == segments[segment].End)
             {
                 // The branch that closed the segment was not taken: on into the next one.
-                if (!CloseSegment(segments[segment]))
+                if (!CloseSegment(segments[segment], pc, starts[order[0]]))
                 {
                     return null;
                 }
 
                 segment++;
-                e.BeginSegment(segment == lastSegment ? (direct ? branch : -1) : segments[segment].Branch, linkable: segment == lastSegment);
+                e.BeginSegment(segment == lastSegment ? (direct ? branch : -1) : segments[segment].Branch, last: segment == lastSegment);
                 anyJump = false;
             }
 
@@ -495,6 +496,17 @@ internal sealed class BlockTranslator
             }
         }
 
+        Label first = starts[order[0]];
+        bool loopsInPlace = !e.DirectNotTaken.IsEmpty;
+        if (loopsInPlace)
+        {
+            // The last branch loops to the start: taken falls into the loop, not taken jumps past it.
+            Label takenExit = e.DirectTaken, notTaken = e.DirectNotTaken;
+            e.Bind(ref takenExit);
+            LoopBack(pc, first, native);
+            e.Bind(ref notTaken);
+        }
+
         // Exits: the guest registers go home (the branch stored them before a linkable jcc), then
         // control leaves by a link, a compare chain or a lookup.
         bool linkedTaken = !e.DirectSite.IsEmpty;
@@ -503,25 +515,27 @@ internal sealed class BlockTranslator
             X64Emitter.StoreHomes(a, e.Homes);
         }
 
-        Label first = starts[order[0]];
         if (e.DirectTarget is { } taken)
         {
-            // Not taken falls through to here; taken jumped from the branch to its own exit.
+            // Not taken falls through to here; taken jumped from the branch to its own exit (or is in place, above).
             LinkTo(instructions[branch].Pc + (ulong)(_insnBytes * (_isa.DelaySlot ? 2 : 1)));
-            Label takenExit = e.DirectTaken;
-            e.Bind(ref takenExit);
-            if (taken == pc)
+            if (!loopsInPlace)
             {
-                LoopBack(pc, first, native);
-            }
-            else if (linkedTaken)
-            {
-                LinkExit(taken, e.DirectSite);
-            }
-            else
-            {
-                X64Emitter.StoreHomes(a, e.Homes);
-                LinkTo(taken);
+                Label takenExit = e.DirectTaken;
+                e.Bind(ref takenExit);
+                if (taken == pc)
+                {
+                    LoopBack(pc, first, native);
+                }
+                else if (linkedTaken)
+                {
+                    LinkExit(taken, e.DirectSite);
+                }
+                else
+                {
+                    X64Emitter.StoreHomes(a, e.Homes);
+                    LinkTo(taken);
+                }
             }
         }
         else if (!complete)
@@ -645,23 +659,15 @@ internal sealed class BlockTranslator
             LoopBack(pc, first, native);
         }
 
-        // Branches taken inside a superblock: out of line, so the path going on pays nothing for them.
-        // The skipped instructions' budget comes back and the homes go home, then a link; a loop to the
-        // block's start keeps them in registers.
+        // Branches taken inside a superblock (but those looping to its start): out of line, so the path
+        // going on pays nothing for them. The skipped instructions' budget comes back and the homes go home, then a link.
         foreach ((Label sideTaken, ulong target, int retired) in _sideExits)
         {
             Label l = sideTaken;
             e.Bind(ref l);
-            if (target == pc)
-            {
-                LoopBack(pc, first, retired);
-            }
-            else
-            {
-                a.add(budget, native - retired);
-                X64Emitter.StoreHomes(a, e.Homes);
-                LinkTo(target);
-            }
+            a.add(budget, native - retired);
+            X64Emitter.StoreHomes(a, e.Homes);
+            LinkTo(target);
         }
 
         // Out of line: the budget ran out at the entry.
@@ -717,9 +723,10 @@ internal sealed class BlockTranslator
     /// <summary>
     /// Whether the branch closing <paramref name="s"/> came out a plain conditional jump, and its
     /// taken exit; else the block is translated again, ending after it (<see cref="_endAfter"/>).
-    /// A branch the emitter found never taken (its condition known false) leaves no exit.
+    /// A branch the emitter found never taken (its condition known false) leaves no exit; one that
+    /// loops to the block's start gets its loop in place (the path going on jumps past it).
     /// </summary>
-    private bool CloseSegment(Segment s)
+    private bool CloseSegment(Segment s, ulong pc, Label first)
     {
         X64Emitter e = _emitter;
         if (e.DirectFailed || e.UnconditionalTarget is not null || e.IndirectTarget || e.Nullifies || e.ConstantTargets.Count != 0)
@@ -728,7 +735,15 @@ internal sealed class BlockTranslator
             return false;
         }
 
-        if (e.DirectTarget is { } target)
+        if (!e.DirectNotTaken.IsEmpty)
+        {
+            // A loop to the start: taken falls into its budget check, going on jumps past it.
+            Label taken = e.DirectTaken, notTaken = e.DirectNotTaken;
+            e.Bind(ref taken);
+            LoopBack(pc, first, s.End);
+            e.Bind(ref notTaken);
+        }
+        else if (e.DirectTarget is { } target)
         {
             _sideExits.Add((e.DirectTaken, target, s.End));
         }

@@ -96,7 +96,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         UnconditionalTarget = null;
         Nullifies = false;
         SkipDelaySlot = default;
-        BeginSegment(directJumpIndex, linkable: true);
+        BeginSegment(directJumpIndex, last: true);
         Traps.Clear();
         _lastLabelInstruction = -1;
         _notNaN = 0;
@@ -107,15 +107,16 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     /// <summary>
     /// Starts the next segment of a superblock (after a branch not taken): its branch becomes the
-    /// direct jump; what the emitter knows of values and homes carries on. With
-    /// <paramref name="linkable"/> the taken path may store the homes and leave by a linkable
-    /// <c>jcc</c> (<see cref="DirectSite"/>): only where nothing follows the branch in the block.
+    /// direct jump; what the emitter knows of values and homes carries on. With <paramref name="last"/>
+    /// (nothing follows the branch in the block) the taken path may store the homes and leave by a
+    /// linkable <c>jcc</c> (<see cref="DirectSite"/>).
     /// </summary>
-    public void BeginSegment(int directJumpIndex, bool linkable)
+    public void BeginSegment(int directJumpIndex, bool last)
     {
         DirectJumpIndex = directJumpIndex;
-        _directLinkable = linkable;
+        _directLast = last;
         DirectTaken = default;
+        DirectNotTaken = default;
         DirectTarget = null;
         DirectSite = default;
         DirectFailed = false;
@@ -171,6 +172,14 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     public Label DirectTaken { get; private set; }
 
+    /// <summary>
+    /// Where the not-taken path goes when the branch loops to the block's start: the jcc jumps there
+    /// on the negated condition and the taken path falls through into the translator's budget check
+    /// and loop (one taken jump a turn; a loop turns more often than it ends). Empty otherwise: the
+    /// not-taken path falls through.
+    /// </summary>
+    public Label DirectNotTaken { get; private set; }
+
     /// <summary>The target of the direct jump, if the branch made one.</summary>
     public ulong? DirectTarget { get; private set; }
 
@@ -189,7 +198,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     private int _directMark = -1;
     private int _directDepth;
     private int _directSealed = -1;
-    private bool _directLinkable;
+    private bool _directLast;
     private ulong _blockPc;
 
     public List<TrapStub> Traps { get; } = [];
@@ -1016,18 +1025,26 @@ internal sealed partial class X64Emitter : IJitEmitter
                     // The then-part is only this jump: taken when the condition holds.
                     _pendingBranch = null;
                     ConditionCode taken = Negate(b.FalseCondition);
-                    if (l.Value != _blockPc && _directLinkable)
+                    if (l.Value == _blockPc)
                     {
-                        // Nothing follows the branch, so both exits store the same homes: once, here
-                        // (no flags change). Until linked the jcc falls into the same test to the exit.
-                        StoreHomes(_a, Homes);
-                        Label site = _a.CreateLabel();
-                        Bind(ref site);
-                        DirectSite = site;
-                        LinkableJumpIf(taken);
+                        DirectNotTaken = _a.CreateLabel();
+                        JumpIf(b.FalseCondition, DirectNotTaken);
                     }
+                    else
+                    {
+                        if (_directLast)
+                        {
+                            // Nothing follows the branch, so both exits store the same homes: once, here
+                            // (no flags change). Until linked the jcc falls into the same test to the exit.
+                            StoreHomes(_a, Homes);
+                            Label site = _a.CreateLabel();
+                            Bind(ref site);
+                            DirectSite = site;
+                            LinkableJumpIf(taken);
+                        }
 
-                    JumpIf(taken, DirectTaken);
+                        JumpIf(taken, DirectTaken);
+                    }
                 }
                 else
                 {
