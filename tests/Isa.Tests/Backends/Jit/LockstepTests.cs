@@ -220,6 +220,41 @@ public sealed class LockstepTests
     }
 
     /// <summary>
+    /// A store that rewrites a later segment of its own superblock (the delay slot of its second branch,
+    /// on a writable code page): the rest of the block must run the new instruction, as on the
+    /// interpreter, taken and not taken, whole and in small budgets.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MipsBranchCases))]
+    public void ASuperblockRewritingItsOwnLaterSegmentMatchesTheInterpreter(string isaName, int budget)
+    {
+        GuestIsa isa = IsaCatalog.Find(isaName)!;
+        // sw t1,20(t0); beq t2,t3,out; nop; li v0,1; bne t2,t4,out2; addiu v0,v0,1 (rewritten: addiu v0,v0,100);
+        // addiu v0,v0,1; out2: addiu v1,v1,7; out: break
+        ulong[] program = [0xAD090014, 0x114B0006, 0x00000000, 0x24020001, 0x154C0002, 0x24420001, 0x24420001, 0x24630007, 0x0000000D];
+        foreach ((uint t2, uint t4, MemoryAddressing addressing) in new[] { (1u, 2u, MemoryAddressing.GsSegment), (1u, 1u, MemoryAddressing.BaseRegister), (3u, 3u, MemoryAddressing.GsSegment) })
+        {
+            var options = new JitOptions { InterpretFirstVisit = false, ResidentRegisterCount = 0, Addressing = addressing };
+            LockstepHarness.RunBoth(
+                isa,
+                options,
+                program,
+                (int)t2,
+                (int)t4,
+                setup: cpu =>
+                {
+                    cpu.SetRegister(0, 8, LockstepHarness.Code);
+                    cpu.SetRegister(0, 9, 0x24420064);
+                    cpu.SetRegister(0, 10, t2);
+                    cpu.SetRegister(0, 11, 0);
+                    cpu.SetRegister(0, 12, t4);
+                },
+                budget: budget,
+                memorySetup: memory => memory.Protect(LockstepHarness.Code, GuestMemory.PageSize, MemoryPermissions.Read | MemoryPermissions.Write | MemoryPermissions.Execute));
+        }
+    }
+
+    /// <summary>
     /// Loads and stores in the delay slots of loop branches (the memset/memcpy shape), emitted before
     /// their branch: where the slot faults or traps (an unmapped page, a read-only page, a misaligned
     /// access, a store into the block's own code page, overwriting the loop itself) the state must be
@@ -616,7 +651,12 @@ public sealed class LockstepTests
     [Theory]
     [MemberData(nameof(DelaySlotIsas))]
     public void ALinkedTakenBranchFollowsItsRewrittenTarget(string isaName, MemoryAddressing addressing)
-        => LockstepHarness.ALinkedTakenBranchFollowsItsRewrittenTarget(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false });
+    {
+        LockstepHarness.ALinkedTakenBranchFollowsItsRewrittenTarget(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false });
+
+        // In a superblock (no profile first) the taken branch is a side exit, linked and unlinked the same way.
+        LockstepHarness.ALinkedTakenBranchFollowsItsRewrittenTarget(isaName, new JitOptions { Addressing = addressing, InterpretFirstVisit = false, ResidentRegisterCount = 0 });
+    }
 
     [Theory]
     [InlineData("mips32el")]
