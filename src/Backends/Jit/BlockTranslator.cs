@@ -360,11 +360,8 @@ internal sealed class BlockTranslator
         List<Segment> segments = _segments;
         int segment = 0, lastSegment = segments.Count - 1;
         X64Emitter e = _emitter;
-        e.Reset(lastSegment > 0 ? segments[0].Branch : direct ? branch : -1, pc);
-        if (lastSegment > 0)
-        {
-            e.BeginSegment(segments[0].Branch, last: false);
-        }
+        e.Reset(pc);
+        e.BeginSegment(lastSegment > 0 ? segments[0].Branch : direct ? branch : -1, last: lastSegment == 0);
 
         _sideExits.Clear();
         counter.Busiest(X64Emitter.HomeCount(_options.Addressing), pc, _busiest, LoopEnd(pc, counter));

@@ -80,10 +80,10 @@ internal sealed partial class X64Emitter : IJitEmitter
 
     /// <summary>
     /// Forgets the previous block (the emitter is reused, so that translation allocates nothing per
-    /// block): every home, known value, target, trap and label goes. <paramref name="directJumpIndex"/>
-    /// is <see cref="DirectJumpIndex"/> for the next block.
+    /// block): every home, known value, target, trap and label goes; <see cref="BeginSegment"/> then
+    /// names its (first) direct jump.
     /// </summary>
-    public void Reset(int directJumpIndex, ulong blockPc)
+    public void Reset(ulong blockPc)
     {
         _blockPc = blockPc;
         _preferredHomes.Clear();
@@ -96,7 +96,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         UnconditionalTarget = null;
         Nullifies = false;
         SkipDelaySlot = default;
-        BeginSegment(directJumpIndex, last: true);
+        BeginSegment(-1, last: true);
         Traps.Clear();
         _lastLabelInstruction = -1;
         _notNaN = 0;
@@ -106,8 +106,8 @@ internal sealed partial class X64Emitter : IJitEmitter
     }
 
     /// <summary>
-    /// Starts the next segment of a superblock (after a branch not taken): its branch becomes the
-    /// direct jump; what the emitter knows of values and homes carries on. With <paramref name="last"/>
+    /// Starts a block, or the next segment of a superblock (after a branch not taken): its branch
+    /// becomes the direct jump (-1: none); what the emitter knows of values and homes carries on. With <paramref name="last"/>
     /// (nothing follows the branch in the block) the taken path may store the homes and leave by a
     /// linkable <c>jcc</c> (<see cref="DirectSite"/>).
     /// </summary>
