@@ -158,6 +158,13 @@ internal sealed partial class X64Emitter
             }
         }
 
+        if (op == JitBinary.And && right.IsConstant && !type.IsBool && left.Type == type && TryFoldAnd(left, right.Constant, out ulong masked))
+        {
+            // The bits the mask keeps are known (a register tested before, a constant added): no code.
+            Release(left);
+            return Constant(masked, type);
+        }
+
         if (op == JitBinary.And && type == JitType.U32 && right.IsConstant && LazyAddress(left) is { } address
             && (address.Right.Value & LowBitsThrough(right.Constant)) == 0)
         {
@@ -448,6 +455,11 @@ internal sealed partial class X64Emitter
             Release(left);
             int t = AllocateTemp();
             _pendingFlags = (t, op == JitBinary.Eq ? ConditionCode.e : ConditionCode.ne);
+            if (and.Right.Kind == LocationKind.Immediate)
+            {
+                NoteTest(t, and.Left, and.Right.Value);
+            }
+
             return Temp(t, JitType.Bool);
         }
 
