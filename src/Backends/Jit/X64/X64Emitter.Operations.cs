@@ -1108,6 +1108,14 @@ internal sealed partial class X64Emitter
             return Segment(size)[R32(add.Left.Register) + (int)(uint)add.Right.Value];
         }
 
+        if (_addressing != MemoryAddressing.BaseRegister && folded is { Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.State } fromState)
+        {
+            // A register without a home: loaded into the scratch register, the displacement folded (no add).
+            AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
+            _a.mov(eax, __dword_ptr[rbx + fromState.Left.Offset]);
+            return Segment(size)[eax + (int)(uint)fromState.Right.Value];
+        }
+
         return Guest(bytes, AddressRegister(address));
     }
 

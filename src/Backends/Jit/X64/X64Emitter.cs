@@ -507,12 +507,14 @@ internal sealed partial class X64Emitter : IJitEmitter
             return value;
         }
 
-        if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot] is { Materialized: < 0, Owned: < 0, OwnedRight: < 0, Op: DeferredKind.Add, Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } address
-            && IsHomeRegister(address.Left.Register))
+        if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot] is { Materialized: < 0, Owned: < 0, OwnedRight: < 0, Op: DeferredKind.Add, Right.Kind: LocationKind.Immediate } address
+            && ((address.Left.Kind == LocationKind.Register && IsHomeRegister(address.Left.Register)) || IsStateWord(address.Left)))
         {
             // A guest register plus a displacement (a spec's checked address) stays uncomputed: an access
-            // folds it into its operand, an alignment test reads the register; a write to the register computes it first.
-            _pins.Add(new Pin(default, address.Left.Register, -1, value.Slot));
+            // folds it into its operand, an alignment test reads the register (in its home or in the
+            // state); a write to the register computes it first.
+            bool home = address.Left.Kind == LocationKind.Register;
+            _pins.Add(new Pin(default, home ? address.Left.Register : -1, home ? -1 : address.Left.Offset, value.Slot));
             return new JitValue(JitValueKind.Pinned, _pins.Count - 1, 0, value.Type);
         }
 
@@ -661,9 +663,12 @@ internal sealed partial class X64Emitter : IJitEmitter
         for (int i = 0; i < _pins.Count; i++)
         {
             Pin p = _pins[i];
-            if (p.Deferred >= 0 && hostRegister >= 0 && p.SourceRegister == hostRegister)
+            if (p.Deferred >= 0)
             {
-                PinLocation(i);
+                if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
+                {
+                    PinLocation(i);
+                }
             }
             else if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
             {
