@@ -158,6 +158,13 @@ internal sealed partial class X64Emitter
             }
         }
 
+        if (op == JitBinary.And && right.IsConstant && !type.IsBool && left.Type == type && TryFoldAnd(left, right.Constant, out ulong masked))
+        {
+            // The bits the mask keeps are known (a register tested before, a constant added): no code.
+            Release(left);
+            return Constant(masked, type);
+        }
+
         if (op == JitBinary.And && type == JitType.U32 && right.IsConstant && LazyAddress(left) is { } address
             && (address.Right.Value & LowBitsThrough(right.Constant)) == 0)
         {
@@ -448,6 +455,11 @@ internal sealed partial class X64Emitter
             Release(left);
             int t = AllocateTemp();
             _pendingFlags = (t, op == JitBinary.Eq ? ConditionCode.e : ConditionCode.ne);
+            if (and.Right.Kind == LocationKind.Immediate)
+            {
+                NoteTest(t, and.Left, and.Right.Value);
+            }
+
             return Temp(t, JitType.Bool);
         }
 
@@ -1094,6 +1106,14 @@ internal sealed partial class X64Emitter
         {
             AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
             return Segment(size)[R32(add.Left.Register) + (int)(uint)add.Right.Value];
+        }
+
+        if (_addressing != MemoryAddressing.BaseRegister && folded is { Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.State } fromState)
+        {
+            // A register without a home: loaded into the scratch register, the displacement folded (no add).
+            AssemblerMemoryOperandFactory size = bytes switch { 1 => __byte_ptr, 2 => __word_ptr, 4 => __dword_ptr, _ => __qword_ptr };
+            _a.mov(eax, __dword_ptr[rbx + fromState.Left.Offset]);
+            return Segment(size)[eax + (int)(uint)fromState.Right.Value];
         }
 
         return Guest(bytes, AddressRegister(address));

@@ -164,6 +164,7 @@ internal sealed partial class X64Emitter
             }
 
             _known.Remove(offset);
+            RegisterWritten(offset, default);
         }
 
         foreach (JitValue v in inputs)

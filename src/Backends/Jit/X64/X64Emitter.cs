@@ -365,6 +365,7 @@ internal sealed partial class X64Emitter : IJitEmitter
     /// <summary>After code outside the emitter's view changed guest registers: the block knows no values but the hardwired ones.</summary>
     public void ForgetKnownValues()
     {
+        ForgetResidues();
         _known.Clear();
         foreach (int offset in _hardwired)
         {
@@ -385,6 +386,11 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         _a.Label(ref label);
         _lastLabelInstruction = _a.Instructions.Count;
+        if (Nullifies && label.Equals(SkipDelaySlot))
+        {
+            // The path that skipped the delay slot joins here: what the slot wrote or proved is unknown.
+            ForgetKnownValues();
+        }
     }
 
     // ---- values ----
@@ -523,15 +529,19 @@ internal sealed partial class X64Emitter : IJitEmitter
             return value;
         }
 
-        if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot] is { Materialized: < 0, Owned: < 0, OwnedRight: < 0, Op: DeferredKind.Add, Right.Kind: LocationKind.Immediate, Left.Kind: LocationKind.Register } address
-            && IsHomeRegister(address.Left.Register))
+        if (value.Kind == JitValueKind.Deferred && _deferred[value.Slot] is { Materialized: < 0, Owned: < 0, OwnedRight: < 0, Op: DeferredKind.Add, Right.Kind: LocationKind.Immediate } address
+            && ((address.Left.Kind == LocationKind.Register && IsHomeRegister(address.Left.Register)) || IsStateWord(address.Left)))
         {
             // A guest register plus a displacement (a spec's checked address) stays uncomputed: an access
-            // folds it into its operand, an alignment test reads the register; a write to the register computes it first.
-            _pins.Add(new Pin(default, address.Left.Register, -1, value.Slot));
+            // folds it into its operand, an alignment test reads the register (in its home or in the
+            // state); a write to the register computes it first.
+            bool home = address.Left.Kind == LocationKind.Register;
+            _pins.Add(new Pin(default, home ? address.Left.Register : -1, home ? -1 : address.Left.Offset, value.Slot));
             return new JitValue(JitValueKind.Pinned, _pins.Count - 1, 0, value.Type);
         }
 
+        LowBits bits = BitsOf(value);
+        (int originOffset, ulong addend) = OriginOf(value);
         Location location;
         if (value.Kind == JitValueKind.Variable)
         {
@@ -551,7 +561,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         int source = value.Kind == JitValueKind.GuestRegister ? value.Slot : -1;
         int stateOffset = value.Kind == JitValueKind.Memory ? value.Slot : -1;
-        _pins.Add(new Pin(location, source, stateOffset));
+        _pins.Add(new Pin(location, source, stateOffset, -1, originOffset, addend, bits));
         return new JitValue(JitValueKind.Pinned, _pins.Count - 1, 0, value.Type);
     }
 
@@ -626,9 +636,11 @@ internal sealed partial class X64Emitter : IJitEmitter
             return p.Location;
         }
 
+        LowBits bits = PinBits(pin);
+        (int originOffset, ulong addend) = PinOrigin(pin);
         int r = Materialize(p.Deferred);
         _deferred[p.Deferred] = _deferred[p.Deferred] with { Owned = -1 };
-        _pins[pin] = new Pin(Location.InRegister(r), -1, -1);
+        _pins[pin] = new Pin(Location.InRegister(r), -1, -1, -1, originOffset, addend, bits);
         return Location.InRegister(r);
     }
 
@@ -662,7 +674,7 @@ internal sealed partial class X64Emitter : IJitEmitter
             {
                 int r = AllocateTemp();
                 MoveTo(r, _pins[i].Location);
-                _pins[i] = new Pin(Location.InRegister(r), -1, -1);
+                _pins[i] = new Pin(Location.InRegister(r), -1, -1, Bits: PinBits(i));
             }
         }
     }
@@ -673,15 +685,18 @@ internal sealed partial class X64Emitter : IJitEmitter
         for (int i = 0; i < _pins.Count; i++)
         {
             Pin p = _pins[i];
-            if (p.Deferred >= 0 && hostRegister >= 0 && p.SourceRegister == hostRegister)
+            if (p.Deferred >= 0)
             {
-                PinLocation(i);
+                if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
+                {
+                    PinLocation(i);
+                }
             }
             else if ((hostRegister >= 0 && p.SourceRegister == hostRegister) || (stateOffset >= 0 && p.SourceOffset == stateOffset))
             {
                 int r = AllocateTemp();
                 MoveTo(r, p.Location);
-                _pins[i] = new Pin(Location.InRegister(r), -1, -1);
+                _pins[i] = new Pin(Location.InRegister(r), -1, -1, Bits: PinBits(i));
             }
         }
     }
@@ -734,6 +749,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         }
 
         int offset = RegisterOffset(file, index);
+        LowBits bits = BitsOf(value); // before the write: it may change a source
         _guestWritten = true;
         Home? home = HomeOf(file, offset);
         if (home is null)
@@ -816,6 +832,7 @@ internal sealed partial class X64Emitter : IJitEmitter
             _known.Remove(offset);
         }
 
+        RegisterWritten(offset, bits);
         Release(value);
     }
 
@@ -926,6 +943,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         _a.jmp(f.End);
         Label elseLabel = f.Else;
         Bind(ref elseLabel);
+        ForgetResiduesFrom(_dynamicDepth); // the then-part's facts do not hold on the else path
         _ifs.Push(f with { HasElse = true });
     }
 
@@ -942,6 +960,7 @@ internal sealed partial class X64Emitter : IJitEmitter
 
         Label end = f.HasElse ? f.End : f.Else;
         Bind(ref end);
+        ForgetResiduesFrom(_dynamicDepth);
         _dynamicDepth--;
     }
 
@@ -991,6 +1010,7 @@ internal sealed partial class X64Emitter : IJitEmitter
         Label l = _labels[label.Id];
         Bind(ref l);
         _labels[label.Id] = l;
+        ForgetResidues(); // a goto from anywhere in the instruction may arrive here
     }
 
     public void Jump(JitValue target)
@@ -1153,9 +1173,16 @@ internal sealed partial class X64Emitter : IJitEmitter
         if (IsPendingFlags(condition))
         {
             ConditionCode cc = _pendingFlags!.Value.Condition;
+            FlagsTest? test = TestOf(condition, cc);
             _pendingFlags = null;
             Release(condition);
             JumpIf(cc, NewTrapStub(kind));
+            if (test is { } t)
+            {
+                // The non-zero case left the block: from here on the tested bits are zero.
+                LearnZero(t.Offset, t.Addend, t.Mask);
+            }
+
             return;
         }
 
@@ -1571,7 +1598,9 @@ internal sealed partial class X64Emitter : IJitEmitter
     public readonly record struct TrapStub(Label Label, ulong Pc, int Index, bool InDelaySlot, TrapKind Kind, bool AfterCallOut);
 
     /// <param name="Deferred">An address let not computed yet: the deferred add (of <paramref name="SourceRegister"/>) it stands for, else -1.</param>
-    private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset, int Deferred = -1);
+    /// <param name="OriginOffset">A let computed from a guest register: it is that register plus <paramref name="Addend"/> while the register is unchanged (else -1).</param>
+    /// <param name="Bits">What is known of its low bits (for a let that refers to no register).</param>
+    private readonly record struct Pin(Location Location, int SourceRegister, int SourceOffset, int Deferred = -1, int OriginOffset = -1, ulong Addend = 0, LowBits Bits = default);
 
     /// <summary>
     /// A 32-bit <c>left op right</c> not computed yet: written to a guest register it is computed in its
