@@ -140,8 +140,8 @@ internal sealed class CodeLayout
             _relative = new Instruction[Math.Max(relative, _relative.Length * 2)];
         }
 
-        // Address-independent instructions are encoded once, into _plain; the rest get their size and
-        // are kept, to be encoded at their address.
+        // Address-independent instructions are encoded once, into _plain (the common forms directly,
+        // the others by Iced); the rest get their size and are kept, to be encoded at their address.
         _writer.Reset(_plain);
         _writer.Reserve(count * MaxInstructionBytes);
         relative = 0;
@@ -204,6 +204,13 @@ internal sealed class CodeLayout
             {
                 item.Kind = ItemKind.Plain;
                 item.PlainStart = _writer.Position;
+                if (CommonEncodings.TryEncode(instruction, _writer.Buffer.AsSpan(_writer.Position, MaxInstructionBytes), out int common))
+                {
+                    _writer.Position += common;
+                    item.Length = common;
+                    continue;
+                }
+
                 if (!_encoder.TryEncode(instruction, 0, out uint length, out _))
                 {
                     return false;
