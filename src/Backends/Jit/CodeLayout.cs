@@ -295,6 +295,11 @@ internal sealed class CodeLayout
             ulong target = item.Target >= 0 ? rip + (ulong)_items[item.Target].Offset : item.Kind == ItemKind.Branch ? instruction.NearBranch64 : instruction.MemoryDisplacement64;
             if (item.Kind == ItemKind.Branch)
             {
+                if (CommonEncodings.TryEncodeBranch(instruction, at, target, destination.Slice(item.Offset, item.Length), out int branchLength) && branchLength == item.Length)
+                {
+                    continue;
+                }
+
                 instruction.NearBranch64 = target;
             }
             else

@@ -64,6 +64,75 @@ internal static class CommonEncodings
         }
     }
 
+    // The conditional jumps by condition (x86's order: o, no, b, ae, e, ne, be, a, s, ns, p, np, l, ge, le, g).
+    private static readonly Code[] ShortJcc =
+    [
+        Code.Jo_rel8_64, Code.Jno_rel8_64, Code.Jb_rel8_64, Code.Jae_rel8_64, Code.Je_rel8_64, Code.Jne_rel8_64, Code.Jbe_rel8_64, Code.Ja_rel8_64,
+        Code.Js_rel8_64, Code.Jns_rel8_64, Code.Jp_rel8_64, Code.Jnp_rel8_64, Code.Jl_rel8_64, Code.Jge_rel8_64, Code.Jle_rel8_64, Code.Jg_rel8_64,
+    ];
+
+    private static readonly Code[] NearJcc =
+    [
+        Code.Jo_rel32_64, Code.Jno_rel32_64, Code.Jb_rel32_64, Code.Jae_rel32_64, Code.Je_rel32_64, Code.Jne_rel32_64, Code.Jbe_rel32_64, Code.Ja_rel32_64,
+        Code.Js_rel32_64, Code.Jns_rel32_64, Code.Jp_rel32_64, Code.Jnp_rel32_64, Code.Jl_rel32_64, Code.Jge_rel32_64, Code.Jle_rel32_64, Code.Jg_rel32_64,
+    ];
+
+    /// <summary>
+    /// A <c>jmp</c>, <c>jcc</c> (short or near, as its code says) or <c>call</c> (near) at <paramref name="ip"/>
+    /// to <paramref name="target"/>; false (nothing written) for another branch or a displacement that does not fit.
+    /// </summary>
+    public static bool TryEncodeBranch(in Instruction instruction, ulong ip, ulong target, Span<byte> destination, out int length)
+    {
+        length = 0;
+        Code code = instruction.Code;
+        int cc = -1;
+        for (int i = 0; i < ShortJcc.Length; i++)
+        {
+            if (code == ShortJcc[i] || code == NearJcc[i])
+            {
+                cc = i;
+                break;
+            }
+        }
+
+        bool isShort = code == Code.Jmp_rel8_64 || (cc >= 0 && code == ShortJcc[cc]);
+        int size = isShort ? 2 : code is Code.Jmp_rel32_64 or Code.Call_rel32_64 ? 5 : cc >= 0 ? 6 : 0;
+        if (size == 0 || destination.Length < size || instruction.HasLockPrefix || instruction.HasRepPrefix || instruction.HasRepnePrefix || instruction.SegmentPrefix != Register.None)
+        {
+            return false;
+        }
+
+        long displacement = (long)(target - (ip + (ulong)size));
+        if (isShort ? displacement is < sbyte.MinValue or > sbyte.MaxValue : displacement is < int.MinValue or > int.MaxValue)
+        {
+            return false;
+        }
+
+        if (isShort)
+        {
+            destination[0] = cc >= 0 ? (byte)(0x70 + cc) : (byte)0xEB;
+            destination[1] = (byte)(sbyte)displacement;
+        }
+        else
+        {
+            int at = 0;
+            if (cc >= 0)
+            {
+                destination[at++] = 0x0F;
+                destination[at++] = (byte)(0x80 + cc);
+            }
+            else
+            {
+                destination[at++] = code == Code.Call_rel32_64 ? (byte)0xE8 : (byte)0xE9;
+            }
+
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(destination[at..], (int)displacement);
+        }
+
+        length = size;
+        return true;
+    }
+
     // The ModRM reg field of the 80/81/83 group: add, or, adc, sbb, and, sub, xor, cmp.
     private static int Extension(Code code) => code switch
     {

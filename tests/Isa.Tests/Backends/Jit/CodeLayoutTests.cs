@@ -165,6 +165,66 @@ public sealed class CodeLayoutTests
         Assert.True(handled > instructions.Count * 3 / 4, $"{handled} of {instructions.Count} handled");
     }
 
+    /// <summary>Every conditional jump, <c>jmp</c> and <c>call</c>, short and near, forwards and backwards, as Iced encodes them.</summary>
+    [Fact]
+    public void BranchesEncodeAsIcedDoes()
+    {
+        var assembler = new Assembler(64);
+        Label label = assembler.CreateLabel();
+        assembler.Label(ref label);
+        assembler.jo(label);
+        assembler.jno(label);
+        assembler.jb(label);
+        assembler.jae(label);
+        assembler.je(label);
+        assembler.jne(label);
+        assembler.jbe(label);
+        assembler.ja(label);
+        assembler.js(label);
+        assembler.jns(label);
+        assembler.jp(label);
+        assembler.jnp(label);
+        assembler.jl(label);
+        assembler.jge(label);
+        assembler.jle(label);
+        assembler.jg(label);
+        assembler.jmp(label);
+        assembler.call(label);
+
+        var writer = new CodeBytes();
+        Encoder encoder = Encoder.Create(64, writer);
+        Span<byte> common = stackalloc byte[16];
+        int handled = 0;
+        foreach (Instruction original in assembler.Instructions)
+        {
+            foreach (Code code in new[] { original.Code.ToShortBranch(), original.Code.ToNearBranch() })
+            {
+                foreach (long distance in new long[] { 0, 2, 127, 128, -126, -127, -128, -129, 100_000, -100_000, int.MaxValue, (long)int.MinValue - 100 })
+                {
+                    Instruction instruction = original;
+                    instruction.Code = code;
+                    instruction.NearBranch64 = (ulong)((long)Rip + distance);
+                    writer.Bytes.Clear();
+                    bool encoded = encoder.TryEncode(instruction, Rip, out _, out _);
+                    if (CommonEncodings.TryEncodeBranch(instruction, Rip, instruction.NearBranch64, common, out int length))
+                    {
+                        handled++;
+                        Assert.True(encoded, $"{instruction} ({code}): Iced refuses it");
+                        Assert.True(writer.Bytes.ToArray().AsSpan().SequenceEqual(common[..length]),
+                            $"{instruction} ({code}): Iced {Convert.ToHexString(writer.Bytes.ToArray())}, common {Convert.ToHexString(common[..length])}");
+                    }
+                    else
+                    {
+                        Assert.False(encoded, $"{instruction} ({code}) declined, Iced encodes it");
+                    }
+                }
+            }
+        }
+
+        // Every form within reach: 16 jcc and jmp short for 6 of the distances, near for 10, call for 10 twice.
+        Assert.True(handled >= 290, $"{handled} handled");
+    }
+
     private sealed class CodeBytes : CodeWriter
     {
         public List<byte> Bytes { get; } = [];
