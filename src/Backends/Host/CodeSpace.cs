@@ -113,6 +113,13 @@ public sealed class CodeSpace : IDisposable
         _memory.Write(address, bytes);
     }
 
+    /// <summary>The writable view of <paramref name="length"/> allocated bytes at <paramref name="address"/>, to write code into in place.</summary>
+    public Span<byte> WritableSpan(nint address, int length)
+    {
+        Check(address, length);
+        return _memory.WritableSpan(address, length);
+    }
+
     /// <summary>Gives the chunk back to the memory. No thread may still run code from it.</summary>
     public void Dispose()
     {

@@ -76,30 +76,29 @@ internal sealed class CodeBuffer : IDisposable
                 bound &= label.InstructionIndex >= 0 && label.InstructionIndex < instructions.Count;
             }
 
-            nint at = _space.Next();
-            if (bound && _layout.TryEncode(instructions, (ulong)at))
+            // Laid out first (sizes do not depend on the address), then written straight into the space.
+            if (bound && _layout.TryLayout(instructions))
             {
-                start = at;
-                size = _layout.Code.Length;
-                if (!_space.TryAllocate(_layout.Code.Length + Padding, out nint placed))
+                size = _layout.Size;
+                if (!_space.TryAllocate(size + Padding, out start))
                 {
                     return false;
                 }
 
-                if (placed != at)
+                if (_layout.TryWrite(_space.WritableSpan(start, size), (ulong)start))
                 {
-                    throw new InvalidOperationException($"code encoded at 0x{at:x} was placed at 0x{placed:x}");
+                    for (int i = 0; i < labels.Length; i++)
+                    {
+                        addresses[i] = _layout.LabelAddress(labels[i], (ulong)start);
+                    }
+
+                    return true;
                 }
 
-                _space.Write(at, _layout.Code);
-                for (int i = 0; i < labels.Length; i++)
-                {
-                    addresses[i] = _layout.LabelAddress(labels[i], (ulong)at);
-                }
-
-                return true;
+                // A target out of reach from there: the block encoder's code goes after this (never run) attempt.
             }
 
+            nint at = _space.Next();
             return PlaceWithBlockEncoder(assembler, labels, at, addresses, out start, out size);
         }
     }

@@ -11,7 +11,10 @@ namespace Isa.Backends.Jit;
 /// (branches only ever grow, so the passes end). A branch to an absolute address (the runtime stubs)
 /// is near. <see cref="TryEncode"/> declines what it does not handle (a branch with no near form,
 /// such as <c>loop</c> or <c>jrcxz</c>, or a target out of rel32 reach); the caller then uses the
-/// block encoder. One instance serves one thread at a time: its buffers are reused.
+/// block encoder. The layout does not depend on the address, so a caller can lay the code out
+/// (<see cref="TryLayout"/>), reserve its <see cref="Size"/> and have it written there
+/// (<see cref="TryWrite"/>, into the code space's writable view: no copy of the whole block).
+/// One instance serves one thread at a time: its buffers are reused.
 /// </summary>
 internal sealed class CodeLayout
 {
@@ -23,23 +26,61 @@ internal sealed class CodeLayout
     private readonly ByteWriter _writer = new();
     private readonly Encoder _encoder;
     private Item[] _items = new Item[256];
+    private Instruction[] _relative = new Instruction[64]; // the branches and RIP-relative instructions, encoded again at their address
+    private Instruction[] _copy = new Instruction[256]; // the instructions, copied out of the assembler's list
     private int[] _labelIndex = new int[256];
     private bool[] _targeted = new bool[256];
     private byte[] _plain = new byte[4096];
     private byte[] _output = new byte[4096];
+    private readonly byte[] _scratch = new byte[2 * MaxInstructionBytes];
+    private int _count;
+    private int _codeLength;
 
     public CodeLayout() => _encoder = Encoder.Create(64, _writer);
 
     /// <summary>The bytes of the last successful <see cref="TryEncode"/>: valid until the next call.</summary>
-    public ReadOnlySpan<byte> Code => _writer.Buffer.AsSpan(0, _writer.Position);
+    public ReadOnlySpan<byte> Code => _output.AsSpan(0, _codeLength);
+
+    /// <summary>The length of the code the last successful <see cref="TryLayout"/> laid out, wherever it goes.</summary>
+    public int Size { get; private set; }
 
     /// <summary>
     /// Encodes <paramref name="instructions"/> (an assembler's: a bound label is the IP of its
-    /// instruction) as if placed at <paramref name="rip"/>; false when it cannot, with nothing usable.
+    /// instruction) as if placed at <paramref name="rip"/>, into <see cref="Code"/>; false when it cannot, with nothing usable.
     /// </summary>
     public bool TryEncode(IReadOnlyList<Instruction> instructions, ulong rip)
     {
-        int count = instructions.Count;
+        _codeLength = 0;
+        if (!TryLayout(instructions))
+        {
+            return false;
+        }
+
+        if (_output.Length < Size)
+        {
+            _output = new byte[Math.Max(Size, _output.Length * 2)];
+        }
+
+        if (!TryWrite(_output.AsSpan(0, Size), rip))
+        {
+            return false;
+        }
+
+        _codeLength = Size;
+        return true;
+    }
+
+    /// <summary>
+    /// Lays <paramref name="instructions"/> out (an assembler's: a bound label is the IP of its
+    /// instruction): their sizes and offsets, which do not depend on where the code goes, so the
+    /// caller can reserve <see cref="Size"/> bytes and have <see cref="TryWrite"/> write there
+    /// directly. False when it cannot, with nothing usable.
+    /// </summary>
+    public bool TryLayout(IReadOnlyList<Instruction> instructions)
+    {
+        ReadOnlySpan<Instruction> code = CopyOf(instructions);
+        int count = code.Length;
+        _count = 0;
         if (_items.Length < count)
         {
             _items = new Item[Math.Max(count, _items.Length * 2)];
@@ -49,7 +90,7 @@ internal sealed class CodeLayout
         Array.Fill(_labelIndex, -1);
         for (int i = 0; i < count; i++)
         {
-            ulong id = instructions[i].IP;
+            ulong id = code[i].IP;
             if (id == 0)
             {
                 continue;
@@ -78,30 +119,41 @@ internal sealed class CodeLayout
         }
 
         Array.Clear(_targeted, 0, count);
+        int relative = 0;
         for (int i = 0; i < count; i++)
         {
-            Instruction instruction = instructions[i];
-            int target = instruction.OpCount > 0 && instruction.Op0Kind == OpKind.NearBranch64 ? LabelIndex(instruction.NearBranch64)
-                : instruction.IsIPRelativeMemoryOperand ? LabelIndex(instruction.MemoryDisplacement64) : -1;
-            if (target >= 0)
+            ref readonly Instruction instruction = ref code[i];
+            bool branch = instruction.OpCount > 0 && instruction.Op0Kind == OpKind.NearBranch64;
+            if (branch || instruction.IsIPRelativeMemoryOperand)
             {
-                _targeted[target] = true;
+                relative++;
+                int target = LabelIndex(branch ? instruction.NearBranch64 : instruction.MemoryDisplacement64);
+                if (target >= 0)
+                {
+                    _targeted[target] = true;
+                }
             }
         }
 
-        // Address-independent instructions are encoded once, into _plain; the rest get their size.
+        if (_relative.Length < relative)
+        {
+            _relative = new Instruction[Math.Max(relative, _relative.Length * 2)];
+        }
+
+        // Address-independent instructions are encoded once, into _plain (the common forms directly,
+        // the others by Iced); the rest get their size and are kept, to be encoded at their address.
         _writer.Reset(_plain);
         _writer.Reserve(count * MaxInstructionBytes);
+        relative = 0;
         bool fused = false;
         Instruction lea = default;
         for (int i = 0; i < count; i++)
         {
-            Instruction instruction = fused ? lea : instructions[i];
+            ref readonly Instruction instruction = ref fused ? ref lea : ref code[i];
             ref Item item = ref _items[i];
             item = default;
-            item.Instruction = instruction;
             item.Target = -1;
-            if (!fused && instruction.Code == Iced.Intel.Code.Shl_rm32_imm8 && TryFuseShiftAdd(instructions, _targeted, i, out lea))
+            if (!fused && instruction.Code == Iced.Intel.Code.Shl_rm32_imm8 && TryFuseShiftAdd(code, _targeted, i, out lea))
             {
                 // The shift takes no bytes (a label on it lands on the lea), the add becomes the lea.
                 item.Kind = ItemKind.Plain;
@@ -113,9 +165,9 @@ internal sealed class CodeLayout
             fused = false;
             if (instruction.OpCount > 0 && instruction.Op0Kind == OpKind.NearBranch64)
             {
-                Code code = instruction.Code;
-                bool shortable = code.IsJmpShortOrNear() || code.IsJccShortOrNear();
-                if ((!shortable && !code.IsCallNear()) || HasPrefixes(instruction))
+                Code branch = instruction.Code;
+                bool shortable = branch.IsJmpShortOrNear() || branch.IsJccShortOrNear();
+                if ((!shortable && !branch.IsCallNear()) || HasPrefixes(instruction))
                 {
                     return false;
                 }
@@ -123,18 +175,24 @@ internal sealed class CodeLayout
                 item.Kind = ItemKind.Branch;
                 item.Target = LabelIndex(instruction.NearBranch64);
                 item.Short = shortable && item.Target >= 0;
-                item.Instruction.Code = item.Short ? code.ToShortBranch() : code.ToNearBranch();
-                item.NearLength = NearLength(code);
+                item.Relative = relative;
+                ref Instruction kept = ref _relative[relative++];
+                kept = instruction;
+                kept.Code = item.Short ? branch.ToShortBranch() : branch.ToNearBranch();
+                item.NearLength = NearLength(branch);
                 item.Length = item.Short ? ShortBranchLength : item.NearLength;
             }
             else if (instruction.IsIPRelativeMemoryOperand)
             {
                 item.Kind = ItemKind.RipRelative;
                 item.Target = LabelIndex(instruction.MemoryDisplacement64);
+                item.Relative = relative;
+                ref Instruction kept = ref _relative[relative++];
+                kept = instruction;
                 ulong at = 1UL << 40;
-                item.Instruction.MemoryDisplacement64 = at; // any reachable target: the size does not depend on it
+                kept.MemoryDisplacement64 = at; // any reachable target: the size does not depend on it
                 int start = _writer.Position;
-                if (!_encoder.TryEncode(item.Instruction, at, out uint length, out _))
+                if (!_encoder.TryEncode(kept, at, out uint length, out _))
                 {
                     return false;
                 }
@@ -146,7 +204,14 @@ internal sealed class CodeLayout
             {
                 item.Kind = ItemKind.Plain;
                 item.PlainStart = _writer.Position;
-                if (!_encoder.TryEncode(instruction, rip, out uint length, out _))
+                if (CommonEncodings.TryEncode(instruction, _writer.Buffer.AsSpan(_writer.Position, MaxInstructionBytes), out int common))
+                {
+                    _writer.Position += common;
+                    item.Length = common;
+                    continue;
+                }
+
+                if (!_encoder.TryEncode(instruction, 0, out uint length, out _))
                 {
                     return false;
                 }
@@ -179,7 +244,8 @@ internal sealed class CodeLayout
                     if (displacement is < sbyte.MinValue or > sbyte.MaxValue)
                     {
                         item.Short = false;
-                        item.Instruction.Code = item.Instruction.Code.ToNearBranch();
+                        ref Instruction kept = ref _relative[item.Relative];
+                        kept.Code = kept.Code.ToNearBranch();
                         item.Length = item.NearLength;
                         changed = true;
                     }
@@ -188,37 +254,93 @@ internal sealed class CodeLayout
         }
         while (changed);
 
-        // The final bytes: copies of the plain ones, branches and RIP-relative operands with their targets.
-        _writer.Reset(_output);
-        _writer.Reserve(size + MaxInstructionBytes); // an encoding longer than planned is caught after it is written
-        for (int i = 0; i < count; i++)
+        _count = count;
+        Size = size;
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the code of the last successful <see cref="TryLayout"/>, placed at <paramref name="rip"/>,
+    /// into <paramref name="destination"/> (<see cref="Size"/> bytes): copies of the plain bytes,
+    /// branches and RIP-relative operands with their targets. False when an operand does not reach its target.
+    /// </summary>
+    public bool TryWrite(Span<byte> destination, ulong rip)
+    {
+        if (destination.Length != Size)
+        {
+            throw new ArgumentException($"{destination.Length} bytes for {Size} of code", nameof(destination));
+        }
+
+        // Runs of plain instructions are contiguous in _plain as in the code: one copy each.
+        int runStart = 0, runPlain = 0, runLength = 0;
+        for (int i = 0; i < _count; i++)
         {
             ref Item item = ref _items[i];
-            ulong at = rip + (ulong)item.Offset;
             if (item.Kind == ItemKind.Plain)
             {
-                _writer.Append(_plain.AsSpan(item.PlainStart, item.Length));
+                if (runLength == 0)
+                {
+                    runStart = item.Offset;
+                    runPlain = item.PlainStart;
+                }
+
+                runLength += item.Length;
                 continue;
             }
 
-            ulong target = item.Target >= 0 ? rip + (ulong)_items[item.Target].Offset : item.Kind == ItemKind.Branch ? item.Instruction.NearBranch64 : item.Instruction.MemoryDisplacement64;
+            _plain.AsSpan(runPlain, runLength).CopyTo(destination[runStart..]);
+            runLength = 0;
+            ref Instruction instruction = ref _relative[item.Relative];
+            ulong at = rip + (ulong)item.Offset;
+            ulong target = item.Target >= 0 ? rip + (ulong)_items[item.Target].Offset : item.Kind == ItemKind.Branch ? instruction.NearBranch64 : instruction.MemoryDisplacement64;
             if (item.Kind == ItemKind.Branch)
             {
-                item.Instruction.NearBranch64 = target;
+                if (CommonEncodings.TryEncodeBranch(instruction, at, target, destination.Slice(item.Offset, item.Length), out int branchLength) && branchLength == item.Length)
+                {
+                    continue;
+                }
+
+                instruction.NearBranch64 = target;
             }
             else
             {
-                item.Instruction.MemoryDisplacement64 = target;
+                instruction.MemoryDisplacement64 = target;
             }
 
-            if (!_encoder.TryEncode(item.Instruction, at, out uint length, out _) || length != item.Length)
+            _writer.Reset(_scratch);
+            if (!_encoder.TryEncode(instruction, at, out uint length, out _) || length != item.Length)
             {
                 return false;
             }
+
+            _scratch.AsSpan(0, item.Length).CopyTo(destination[item.Offset..]);
         }
 
-        _output = _writer.Buffer;
-        return _writer.Position == size;
+        _plain.AsSpan(runPlain, runLength).CopyTo(destination[runStart..]);
+        return true;
+    }
+
+    private ReadOnlySpan<Instruction> CopyOf(IReadOnlyList<Instruction> instructions)
+    {
+        int count = instructions.Count;
+        if (_copy.Length < count)
+        {
+            _copy = new Instruction[Math.Max(count, _copy.Length * 2)];
+        }
+
+        if (instructions is InstructionList list)
+        {
+            list.CopyTo(0, _copy, 0, count); // the assembler's: one block copy
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                _copy[i] = instructions[i];
+            }
+        }
+
+        return _copy.AsSpan(0, count);
     }
 
     /// <summary>
@@ -227,12 +349,12 @@ internal sealed class CodeLayout
     /// cycle less on the dependency chain. Only where nothing jumps to the add and the flags the pair
     /// sets are overwritten before anything reads them, control leaves or joins (the lea sets none).
     /// </summary>
-    private static bool TryFuseShiftAdd(IReadOnlyList<Instruction> instructions, bool[] targeted, int i, out Instruction lea)
+    private static bool TryFuseShiftAdd(ReadOnlySpan<Instruction> instructions, bool[] targeted, int i, out Instruction lea)
     {
         const RflagsBits Status = RflagsBits.OF | RflagsBits.SF | RflagsBits.ZF | RflagsBits.AF | RflagsBits.CF | RflagsBits.PF;
         const int FlagsHorizon = 16;
         lea = default;
-        if (i + 1 >= instructions.Count)
+        if (i + 1 >= instructions.Length)
         {
             return false;
         }
@@ -245,7 +367,7 @@ internal sealed class CodeLayout
             return false;
         }
 
-        for (int j = i + 2; j < instructions.Count && j < i + 2 + FlagsHorizon; j++)
+        for (int j = i + 2; j < instructions.Length && j < i + 2 + FlagsHorizon; j++)
         {
             Instruction next = instructions[j];
             if (targeted[j] || next.Code == Iced.Intel.Code.DeclareByte || next.FlowControl != FlowControl.Next || (next.RflagsRead & Status) != 0)
@@ -284,7 +406,6 @@ internal sealed class CodeLayout
 
     private struct Item
     {
-        public Instruction Instruction;
         public ItemKind Kind;
         public bool Short;
         public int Target; // instruction index of a label target; -1: an absolute address (or none)
@@ -292,6 +413,7 @@ internal sealed class CodeLayout
         public int Length;
         public int NearLength;
         public int PlainStart;
+        public int Relative; // a branch's or RIP-relative instruction's index in _relative
     }
 
     /// <summary>Iced writes here: a growable byte array.</summary>

@@ -86,6 +86,152 @@ public sealed class CodeLayoutTests
         Assert.False(new CodeLayout().TryEncode(a.Instructions, Rip));
     }
 
+    /// <summary>
+    /// The forms <see cref="CommonEncodings"/> writes itself give Iced's bytes: every register, every
+    /// base register, displacements and immediates at each size boundary, built as the emitter builds
+    /// them (the assembler) and from memory operands of every displacement size.
+    /// </summary>
+    [Fact]
+    public void CommonFormsEncodeAsIcedDoes()
+    {
+        AssemblerRegister32[] r32 = [eax, ecx, edx, ebx, esp, ebp, esi, edi, r8d, r9d, r10d, r11d, r12d, r13d, r14d, r15d];
+        AssemblerRegister64[] r64 = [rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15];
+        int[] displacements = [0, 1, -1, 127, 128, -128, -129, 0x118, -0x1E0, int.MaxValue, int.MinValue];
+        int[] immediates = [0, 1, -1, 127, 128, -128, -129, 0x12345678, int.MinValue];
+        var a = new Assembler(64);
+        for (int i = 0; i < 16; i++)
+        {
+            foreach (int d in displacements)
+            {
+                a.mov(__dword_ptr[r64[i] + d], r32[(i + 5) % 16]);
+                a.mov(r32[(i + 3) % 16], __dword_ptr[r64[i] + d]);
+                a.mov(__qword_ptr[r64[i] + d], r64[(i + 7) % 16]);
+                a.mov(r64[(i + 9) % 16], __qword_ptr[r64[i] + d]);
+                a.mov(__dword_ptr[r64[i] + d], d);
+                a.test(__dword_ptr[r64[i] + d], d);
+                a.cmp(__dword_ptr[r64[i] + d], d);
+                a.add(__dword_ptr[r64[i] + d], 1);
+            }
+
+            for (int j = 0; j < 16; j++)
+            {
+                a.mov(r32[i], r32[j]);
+                a.mov(r64[i], r64[j]);
+            }
+
+            foreach (int imm in immediates)
+            {
+                a.mov(r32[i], imm);
+                a.add(r32[i], imm);
+                a.sub(r32[i], imm);
+                a.and(r32[i], imm);
+                a.or(r32[i], imm);
+                a.xor(r32[i], imm);
+                a.cmp(r32[i], imm);
+                a.test(r32[i], imm);
+                a.sub(r64[i], imm);
+                a.add(r64[i], imm);
+            }
+        }
+
+        var instructions = new List<Instruction>(a.Instructions);
+        foreach (int size in new[] { 0, 1, 4, 8 })
+        {
+            foreach (int d in displacements)
+            {
+                instructions.Add(Instruction.Create(Code.Mov_rm32_r32, new MemoryOperand(Register.RBX, d, size), Register.EBP));
+                instructions.Add(Instruction.Create(Code.Mov_r32_rm32, Register.R12D, new MemoryOperand(Register.RSI, d, size)));
+            }
+        }
+
+        var writer = new CodeBytes();
+        Encoder encoder = Encoder.Create(64, writer);
+        Span<byte> common = stackalloc byte[16];
+        int handled = 0;
+        foreach (Instruction instruction in instructions)
+        {
+            writer.Bytes.Clear();
+            bool encoded = encoder.TryEncode(instruction, Rip, out _, out _);
+            if (CommonEncodings.TryEncode(instruction, common, out int length))
+            {
+                handled++;
+                Assert.True(encoded, $"{instruction} (displ size {instruction.MemoryDisplSize}): Iced refuses it");
+                Assert.True(writer.Bytes.ToArray().AsSpan().SequenceEqual(common[..length]),
+                    $"{instruction} (displ size {instruction.MemoryDisplSize}): Iced {Convert.ToHexString(writer.Bytes.ToArray())}, common {Convert.ToHexString(common[..length])}");
+            }
+        }
+
+        // Every register form and every [base + disp] without a SIB byte or forced displacement is handled.
+        Assert.True(handled > instructions.Count * 3 / 4, $"{handled} of {instructions.Count} handled");
+    }
+
+    /// <summary>Every conditional jump, <c>jmp</c> and <c>call</c>, short and near, forwards and backwards, as Iced encodes them.</summary>
+    [Fact]
+    public void BranchesEncodeAsIcedDoes()
+    {
+        var assembler = new Assembler(64);
+        Label label = assembler.CreateLabel();
+        assembler.Label(ref label);
+        assembler.jo(label);
+        assembler.jno(label);
+        assembler.jb(label);
+        assembler.jae(label);
+        assembler.je(label);
+        assembler.jne(label);
+        assembler.jbe(label);
+        assembler.ja(label);
+        assembler.js(label);
+        assembler.jns(label);
+        assembler.jp(label);
+        assembler.jnp(label);
+        assembler.jl(label);
+        assembler.jge(label);
+        assembler.jle(label);
+        assembler.jg(label);
+        assembler.jmp(label);
+        assembler.call(label);
+
+        var writer = new CodeBytes();
+        Encoder encoder = Encoder.Create(64, writer);
+        Span<byte> common = stackalloc byte[16];
+        int handled = 0;
+        foreach (Instruction original in assembler.Instructions)
+        {
+            foreach (Code code in new[] { original.Code.ToShortBranch(), original.Code.ToNearBranch() })
+            {
+                foreach (long distance in new long[] { 0, 2, 127, 128, -126, -127, -128, -129, 100_000, -100_000, int.MaxValue, (long)int.MinValue - 100 })
+                {
+                    Instruction instruction = original;
+                    instruction.Code = code;
+                    instruction.NearBranch64 = (ulong)((long)Rip + distance);
+                    writer.Bytes.Clear();
+                    bool encoded = encoder.TryEncode(instruction, Rip, out _, out _);
+                    if (CommonEncodings.TryEncodeBranch(instruction, Rip, instruction.NearBranch64, common, out int length))
+                    {
+                        handled++;
+                        Assert.True(encoded, $"{instruction} ({code}): Iced refuses it");
+                        Assert.True(writer.Bytes.ToArray().AsSpan().SequenceEqual(common[..length]),
+                            $"{instruction} ({code}): Iced {Convert.ToHexString(writer.Bytes.ToArray())}, common {Convert.ToHexString(common[..length])}");
+                    }
+                    else
+                    {
+                        Assert.False(encoded, $"{instruction} ({code}) declined, Iced encodes it");
+                    }
+                }
+            }
+        }
+
+        // Every form within reach: 16 jcc and jmp short for 6 of the distances, near for 10, call for 10 twice.
+        Assert.True(handled >= 290, $"{handled} handled");
+    }
+
+    private sealed class CodeBytes : CodeWriter
+    {
+        public List<byte> Bytes { get; } = [];
+
+        public override void WriteByte(byte value) => Bytes.Add(value);
+    }
+
     private static List<Instruction> Decode(byte[] code, ulong rip)
     {
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(code), rip);
