@@ -966,10 +966,7 @@ internal sealed class BlockTranslator
     /// inputs its slot overwrites are the run of <see cref="_captures"/> given; a slot emitted before
     /// its branch that may leave restarts at the branch (<paramref name="SlotRestarts"/>).
     /// </summary>
-    private readonly record struct Segment(int Start, int End, int Branch, int CaptureStart, int CaptureCount, bool SlotRestarts = false)
-    {
-        public int Length => End - Start;
-    }
+    private readonly record struct Segment(int Start, int End, int Branch, int CaptureStart, int CaptureCount, bool SlotRestarts = false);
 }
 
 /// <summary>
